@@ -93,3 +93,11 @@ export function readRecord(reader: ByteReader): Record {
   record.value = readValue(reader) as RecordValue;
   return record;
 }
+
+/** Offset of the first record's position in a batch: version (1), count (4), five one-byte fields, partition (2). */
+const FIRST_POSITION_OFFSET = 12;
+
+/** Reads the position of a batch's first record without decoding the batch (to search the log by position). */
+export function peekFirstPosition(payload: Buffer): number {
+  return payload.readDoubleLE(FIRST_POSITION_OFFSET);
+}

@@ -1,0 +1,147 @@
+import type { PendingResponse, RoundRobinJobStreams, SideEffect } from '../engine/index.js';
+import { TributaryError } from '../errors.js';
+import type {
+  ActivatedJobRecord,
+  BrokerClient,
+  CommandRequest,
+  JobStreamRequest,
+  Topology,
+} from '../gateway/broker-client.js';
+import { BROKER_VERSION, type Record } from '../protocol/index.js';
+import type { Partition } from './partition.js';
+
+interface PendingRequest {
+  resolve: (record: Record) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Bound on how long a command may wait for its answer when the caller gives no timeout. */
+const REQUEST_TIMEOUT_DEFAULT_MS = 30_000;
+
+/**
+ * The gateway's view of the brokers when both live in one process: commands go straight to the partition, and
+ * answers come back through the partition's listener once their records are durable.
+ */
+export class LocalBrokerClient implements BrokerClient {
+  private partitions: Partition[] = [];
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly jobListeners = new Set<(jobType: string) => void>();
+  private readonly streamPushes = new Map<number, (job: ActivatedJobRecord) => void>();
+  private nextRequestId = 1;
+  private nextStreamId = 1;
+  private roundRobin = 0;
+
+  constructor(
+    private readonly jobStreams: RoundRobinJobStreams,
+    private readonly address: { nodeId: number; host: string; port: number },
+  ) {}
+
+  attach(partitions: Partition[]): void {
+    this.partitions = partitions;
+  }
+
+  topology(): Topology {
+    return {
+      brokers: [
+        {
+          nodeId: this.address.nodeId,
+          host: this.address.host,
+          port: this.address.port,
+          version: BROKER_VERSION,
+          partitions: this.partitions.map((partition) => ({
+            partitionId: partition.partitionId,
+            role: 'LEADER' as const,
+            health: partition.healthy ? ('HEALTHY' as const) : ('UNHEALTHY' as const),
+          })),
+        },
+      ],
+      clusterSize: 1,
+      partitionsCount: this.partitions.length,
+      replicationFactor: 1,
+      gatewayVersion: BROKER_VERSION,
+    };
+  }
+
+  partitionForNewInstance(): number {
+    const partition = this.partitions[this.roundRobin++ % this.partitions.length];
+    return partition.partitionId;
+  }
+
+  partitionIds(): number[] {
+    return this.partitions.map((partition) => partition.partitionId);
+  }
+
+  sendCommand(partitionId: number, command: CommandRequest, options: { timeoutMs?: number } = {}): Promise<Record> {
+    const partition = this.partitions.find((candidate) => candidate.partitionId === partitionId);
+    if (!partition) {
+      return Promise.reject(new TributaryError('PARTITION_UNAVAILABLE', `Expected partition ${partitionId}, but this cluster has partitions ${this.partitionIds().join(', ')}`));
+    }
+    const requestId = this.nextRequestId++;
+    return new Promise<Record>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : REQUEST_TIMEOUT_DEFAULT_MS;
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new TributaryError('DEADLINE_EXCEEDED', `Expected to get a response for the ${command.valueType} ${command.intent} command within ${timeoutMs} ms, but none arrived`));
+      }, timeoutMs);
+      this.pending.set(requestId, { resolve, reject, timer });
+      try {
+        partition.submit({ ...command, requestId, requestStreamId: 0 });
+      } catch (error) {
+        clearTimeout(timer);
+        this.pending.delete(requestId);
+        reject(error);
+      }
+    });
+  }
+
+  onJobsAvailable(listener: (jobType: string) => void): () => void {
+    this.jobListeners.add(listener);
+    return () => this.jobListeners.delete(listener);
+  }
+
+  openJobStream(request: JobStreamRequest, push: (job: ActivatedJobRecord) => void): () => void {
+    const streamId = this.nextStreamId++;
+    this.streamPushes.set(streamId, push);
+    this.jobStreams.add({ streamId, ...request });
+    return () => {
+      this.jobStreams.remove(streamId);
+      this.streamPushes.delete(streamId);
+    };
+  }
+
+  deliverResponse(response: PendingResponse): void {
+    const request = this.pending.get(response.requestId);
+    if (!request) return;
+    this.pending.delete(response.requestId);
+    clearTimeout(request.timer);
+    request.resolve(response.record);
+  }
+
+  runSideEffect(partition: Partition, effect: SideEffect): void {
+    if (effect.kind === 'jobs-available') {
+      for (const listener of this.jobListeners) listener(effect.jobType);
+      return;
+    }
+    const push = this.streamPushes.get(effect.streamId);
+    if (push) {
+      push({ key: effect.jobKey, value: effect.job });
+      return;
+    }
+    // The stream closed between activation and push: give the job back so another worker gets it.
+    try {
+      partition.submit({ valueType: 'JOB', intent: 'YIELD', key: effect.jobKey, value: {} });
+    } catch {
+      // Under back-pressure the job's activation times out instead, and it becomes activatable then.
+    }
+  }
+
+  /** Fails every waiting request (shutdown or storage failure). */
+  failAll(error: Error): void {
+    for (const [requestId, request] of this.pending) {
+      clearTimeout(request.timer);
+      request.reject(error);
+      this.pending.delete(requestId);
+    }
+  }
+}

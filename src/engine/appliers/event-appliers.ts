@@ -1,0 +1,34 @@
+import type { Record } from '../../protocol/index.js';
+import type { EngineState } from '../../state/domain/index.js';
+import type { ProcessCache } from '../process-cache.js';
+import { jobAppliers } from './job-appliers.js';
+import { deploymentAppliers, incidentAppliers, variableAppliers } from './other-appliers.js';
+import { processInstanceAppliers } from './process-instance-appliers.js';
+
+/**
+ * The one table of which applier handles which event, keyed by `VALUE_TYPE.INTENT`. Appliers are the only code
+ * that changes state; replaying the events through them rebuilds exactly the state processing built.
+ */
+export class EventAppliers {
+  private readonly table: Map<string, (record: Record) => void>;
+
+  constructor(state: EngineState, processes: ProcessCache) {
+    this.table = new Map([
+      ...deploymentAppliers(state),
+      ...processInstanceAppliers(state, processes),
+      ...jobAppliers(state),
+      ...variableAppliers(state),
+      ...incidentAppliers(state),
+    ]);
+  }
+
+  apply(record: Record): void {
+    const applier = this.table.get(`${record.valueType}.${record.intent}`);
+    if (!applier) throw new Error(`No event applier for ${record.valueType}.${record.intent}`);
+    applier(record);
+  }
+
+  handles(valueType: string, intent: string): boolean {
+    return this.table.has(`${valueType}.${intent}`);
+  }
+}

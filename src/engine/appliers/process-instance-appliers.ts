@@ -1,0 +1,50 @@
+import type { ProcessInstanceRecordValue, Record } from '../../protocol/index.js';
+import type { EngineState } from '../../state/domain/index.js';
+import { isJoin } from '../behaviors/element-behavior.js';
+import type { ProcessCache } from '../process-cache.js';
+
+type Applier = (record: Record) => void;
+
+/** PROCESS_INSTANCE events: element instance lifecycle, scope bookkeeping and tokens on sequence flows. */
+export function processInstanceAppliers(state: EngineState, processes: ProcessCache): [string, Applier][] {
+  const instances = state.elementInstances;
+  const setState = (lifecycle: 'ACTIVATED' | 'COMPLETING' | 'TERMINATING'): Applier => (record) =>
+    instances.updateInstance(record.key, () => ({ state: lifecycle }));
+  const remove: Applier = (record) => {
+    instances.removeInstance(record.key);
+    state.variables.removeScope(record.key);
+  };
+  return [
+    ['PROCESS_INSTANCE.ELEMENT_ACTIVATING', (record) => applyActivating(record, state, processes)],
+    ['PROCESS_INSTANCE.ELEMENT_ACTIVATED', setState('ACTIVATED')],
+    ['PROCESS_INSTANCE.ELEMENT_COMPLETING', setState('COMPLETING')],
+    ['PROCESS_INSTANCE.ELEMENT_COMPLETED', remove],
+    ['PROCESS_INSTANCE.ELEMENT_TERMINATING', setState('TERMINATING')],
+    ['PROCESS_INSTANCE.ELEMENT_TERMINATED', remove],
+    ['PROCESS_INSTANCE.SEQUENCE_FLOW_TAKEN', (record) => applySequenceFlowTaken(record, state, processes)],
+  ];
+}
+
+function applyActivating(record: Record, state: EngineState, processes: ProcessCache): void {
+  const value = record.value as unknown as ProcessInstanceRecordValue;
+  state.elementInstances.createInstance(record.key, value);
+  state.variables.createScope(record.key, value.flowScopeKey);
+  if (value.bpmnElementType === 'PROCESS' || value.bpmnElementType === 'START_EVENT') return;
+  // Every other supported element is reached over sequence flows: its activation consumes their tokens.
+  const element = processes.get(value.processDefinitionKey).elements.get(value.elementId);
+  const tokens = element && isJoin(element) ? element.incoming.length : 1;
+  state.elementInstances.updateInstance(value.flowScopeKey, (scope) => ({ activeSequenceFlows: scope.activeSequenceFlows - tokens }));
+}
+
+function applySequenceFlowTaken(record: Record, state: EngineState, processes: ProcessCache): void {
+  const value = record.value as unknown as ProcessInstanceRecordValue;
+  const instances = state.elementInstances;
+  instances.updateInstance(value.flowScopeKey, (scope) => ({ activeSequenceFlows: scope.activeSequenceFlows + 1 }));
+  const flow = processes.get(value.processDefinitionKey).sequenceFlows.get(value.elementId);
+  if (!flow || !isJoin(flow.target)) return;
+  const gateway = flow.target;
+  instances.incrementTakenFlow(value.flowScopeKey, gateway.id, flow.id);
+  const joined = gateway.incoming.every((incoming) => instances.getTakenFlowCount(value.flowScopeKey, gateway.id, incoming.id) > 0);
+  if (!joined) return;
+  for (const incoming of gateway.incoming) instances.decrementTakenFlow(value.flowScopeKey, gateway.id, incoming.id);
+}

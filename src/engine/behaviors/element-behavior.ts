@@ -1,0 +1,92 @@
+import type { ExecutableFlowNode, ExecutableSequenceFlow } from '../../bpmn/index.js';
+import type { Intent, ProcessInstanceRecordValue } from '../../protocol/index.js';
+import type { ReadonlyEngineState } from '../../state/domain/index.js';
+import type { ElementContext } from '../context.js';
+import type { Writers } from '../writers.js';
+
+/**
+ * The lifecycle of element instances: writes the PROCESS_INSTANCE events of each transition, takes sequence flows,
+ * joins parallel branches and completes or terminates a scope once its last child is done.
+ */
+export class ElementBehavior {
+  constructor(
+    private readonly state: ReadonlyEngineState,
+    private readonly writers: Writers,
+  ) {}
+
+  transition(context: ElementContext, intent: Intent): void {
+    this.writers.appendEvent(context.key, 'PROCESS_INSTANCE', intent, context.value);
+  }
+
+  /** Writes the command that activates an element inside a scope, with a new element instance key. */
+  activateElement(element: ExecutableFlowNode, flowScopeKey: bigint, template: ProcessInstanceRecordValue): void {
+    const value: ProcessInstanceRecordValue = {
+      ...template,
+      elementId: element.id,
+      flowScopeKey,
+      bpmnElementType: element.bpmnElementType,
+      bpmnEventType: element.bpmnEventType,
+    };
+    this.writers.appendCommand(this.state.keys.nextKey(), 'PROCESS_INSTANCE', 'ACTIVATE_ELEMENT', value);
+  }
+
+  /** Writes the command that completes an element instance (after its work is done, e.g. its job completed). */
+  completeElement(key: bigint, value: ProcessInstanceRecordValue): void {
+    this.writers.appendCommand(key, 'PROCESS_INSTANCE', 'COMPLETE_ELEMENT', value);
+  }
+
+  terminateElement(key: bigint, value: ProcessInstanceRecordValue): void {
+    this.writers.appendCommand(key, 'PROCESS_INSTANCE', 'TERMINATE_ELEMENT', value);
+  }
+
+  /** After an element completed: take every outgoing flow, or complete the scope when nothing else is active. */
+  takeOutgoingFlows(context: ElementContext): void {
+    if (context.element.outgoing.length === 0) {
+      this.completeScopeIfDone(context.value.flowScopeKey);
+      return;
+    }
+    for (const flow of context.element.outgoing) this.takeFlow(context, flow);
+  }
+
+  takeFlow(context: ElementContext, flow: ExecutableSequenceFlow): void {
+    const flowScopeKey = context.value.flowScopeKey;
+    const target = flow.target;
+    // Decided before the event is applied: this token completes the join when every other incoming flow waits.
+    const completesJoin = isJoin(target) && this.otherIncomingFlowsWait(flowScopeKey, target, flow);
+    const flowValue: ProcessInstanceRecordValue = {
+      ...context.value,
+      elementId: flow.id,
+      bpmnElementType: 'SEQUENCE_FLOW',
+      bpmnEventType: 'UNSPECIFIED',
+    };
+    this.writers.appendEvent(this.state.keys.nextKey(), 'PROCESS_INSTANCE', 'SEQUENCE_FLOW_TAKEN', flowValue);
+    if (!isJoin(target) || completesJoin) this.activateElement(target, flowScopeKey, context.value);
+  }
+
+  /** Completes the scope when it has no active children and no token on its way. */
+  completeScopeIfDone(flowScopeKey: bigint): void {
+    const scope = this.state.elementInstances.getInstance(flowScopeKey);
+    if (!scope || scope.state !== 'ACTIVATED') return;
+    if (scope.childCount === 0 && scope.activeSequenceFlows === 0) this.completeElement(scope.key, scope.value);
+  }
+
+  /** After a child was terminated: finish terminating its scope when it was the last child. */
+  finishScopeTerminationIfDone(flowScopeKey: bigint): boolean {
+    const scope = this.state.elementInstances.getInstance(flowScopeKey);
+    if (!scope || scope.state !== 'TERMINATING' || scope.childCount > 0) return false;
+    this.writers.appendEvent(scope.key, 'PROCESS_INSTANCE', 'ELEMENT_TERMINATED', scope.value);
+    return true;
+  }
+
+  private otherIncomingFlowsWait(flowScopeKey: bigint, gateway: ExecutableFlowNode, taken: ExecutableSequenceFlow): boolean {
+    return gateway.incoming.every(
+      (incoming) =>
+        incoming.id === taken.id || this.state.elementInstances.getTakenFlowCount(flowScopeKey, gateway.id, incoming.id) > 0,
+    );
+  }
+}
+
+/** A parallel gateway with several incoming flows waits for a token on each of them. */
+export function isJoin(element: ExecutableFlowNode): boolean {
+  return element.bpmnElementType === 'PARALLEL_GATEWAY' && element.incoming.length > 1;
+}

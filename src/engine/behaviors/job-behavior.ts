@@ -1,0 +1,112 @@
+import type { JobBatchRecordValue, JobRecordValue } from '../../protocol/index.js';
+import type { ReadonlyEngineState } from '../../state/domain/index.js';
+import type { ElementContext } from '../context.js';
+import type { JobStreamRegistry } from '../job-streams.js';
+import type { Writers } from '../writers.js';
+import type { IncidentBehavior } from './incident-behavior.js';
+import type { VariableBehavior } from './variable-behavior.js';
+
+/** Creates jobs for job-based elements and hands activatable jobs to job streams or to waiting pollers. */
+export class JobBehavior {
+  constructor(
+    private readonly state: ReadonlyEngineState,
+    private readonly writers: Writers,
+    private readonly jobStreams: JobStreamRegistry,
+    private readonly incidents: IncidentBehavior,
+    private readonly variables: VariableBehavior,
+  ) {}
+
+  /** Evaluates the job type and retries and writes JOB CREATED; raises an incident and returns false on failure. */
+  createJob(context: ElementContext): boolean {
+    const definition = context.element.job;
+    if (!definition) throw new Error(`Element '${context.element.id}' has no job definition`);
+    const lookup = this.variables.lookup(context.key);
+    const type = definition.type.evaluate(lookup);
+    if (!type.ok || typeof type.value !== 'string' || type.value.length === 0) {
+      const reason = type.ok ? `Expected result of the expression '${definition.type.source}' to be 'STRING', but was '${describe(type.value)}'.` : type.message;
+      this.incidents.raiseElementIncident(context, 'EXTRACT_VALUE_ERROR', reason);
+      return false;
+    }
+    const retries = definition.retries.evaluate(lookup);
+    const retriesValue = retries.ok ? Number(retries.value) : NaN;
+    if (!Number.isInteger(retriesValue)) {
+      const reason = retries.ok ? `Expected result of the expression '${definition.retries.source}' to be 'NUMBER', but was '${describe(retries.value)}'.` : retries.message;
+      this.incidents.raiseElementIncident(context, 'EXTRACT_VALUE_ERROR', reason);
+      return false;
+    }
+    const job = this.newJob(context, type.value, retriesValue);
+    const jobKey = this.state.keys.nextKey();
+    this.writers.appendEvent(jobKey, 'JOB', 'CREATED', job);
+    this.offer(jobKey, job, context.nowMs);
+    return true;
+  }
+
+  /** A job just became activatable: push it to an open job stream, or tell pollers that jobs of its type wait. */
+  offer(jobKey: bigint, job: JobRecordValue, nowMs: number): void {
+    const stream = this.jobStreams.pick(job.type, job.tenantId);
+    if (!stream) {
+      this.writers.sideEffect({ kind: 'jobs-available', jobType: job.type });
+      return;
+    }
+    const activated: JobRecordValue = {
+      ...job,
+      worker: stream.worker,
+      deadline: nowMs + stream.timeoutMs,
+      variables: this.state.variables.collectVisible(job.elementInstanceKey, stream.fetchVariables),
+    };
+    const batch: JobBatchRecordValue = {
+      type: job.type,
+      worker: stream.worker,
+      timeout: stream.timeoutMs,
+      maxJobsToActivate: 1,
+      jobKeys: [jobKey],
+      jobs: [activated],
+      variables: stream.fetchVariables,
+      truncated: false,
+      tenantIds: stream.tenantIds,
+    };
+    this.writers.appendEvent(this.state.keys.nextKey(), 'JOB_BATCH', 'ACTIVATED', batch);
+    this.writers.sideEffect({ kind: 'push-job', streamId: stream.streamId, jobKey, job: activated });
+  }
+
+  cancelJob(jobKey: bigint): void {
+    const job = this.state.jobs.getJob(jobKey);
+    if (job) this.writers.appendEvent(jobKey, 'JOB', 'CANCELED', job.value);
+  }
+
+  private newJob(context: ElementContext, type: string, retries: number): JobRecordValue {
+    const value = context.value;
+    return {
+      type,
+      worker: '',
+      retries,
+      retryBackoff: 0,
+      recurringTime: -1,
+      deadline: -1,
+      timeout: -1,
+      errorMessage: '',
+      errorCode: '',
+      customHeaders: context.element.job?.headers ?? {},
+      variables: {},
+      processInstanceKey: value.processInstanceKey,
+      bpmnProcessId: value.bpmnProcessId,
+      processDefinitionVersion: value.version,
+      processDefinitionKey: value.processDefinitionKey,
+      elementId: value.elementId,
+      elementInstanceKey: context.key,
+      tenantId: value.tenantId,
+      jobKind: 'BPMN_ELEMENT',
+      jobListenerEventType: 'UNSPECIFIED',
+      changedAttributes: [],
+    };
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') return 'NUMBER';
+  if (typeof value === 'boolean') return 'BOOLEAN';
+  if (typeof value === 'string') return 'STRING';
+  if (Array.isArray(value)) return 'ARRAY';
+  return 'OBJECT';
+}

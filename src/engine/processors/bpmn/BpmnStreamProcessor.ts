@@ -1,0 +1,96 @@
+import type { BpmnElementType, ExecutableFlowNode } from '../../../bpmn/index.js';
+import type { ProcessInstanceRecordValue, Record } from '../../../protocol/index.js';
+import type { CommandProcessor, ElementContext, ProcessingContext } from '../../context.js';
+import { evaluateMappings } from '../../behaviors/index.js';
+import type { ElementProcessor } from './element-processor.js';
+import { NoneEventProcessor } from './events.js';
+import { ExclusiveGatewayProcessor, ParallelGatewayProcessor } from './gateway-processors.js';
+import { ProcessProcessor } from './process-processor.js';
+import { ServiceTaskProcessor } from './service-task-processor.js';
+
+const ELEMENT_PROCESSORS: { [T in BpmnElementType]?: ElementProcessor } = {
+  PROCESS: new ProcessProcessor(),
+  START_EVENT: new NoneEventProcessor(),
+  END_EVENT: new NoneEventProcessor(),
+  SERVICE_TASK: new ServiceTaskProcessor(),
+  EXCLUSIVE_GATEWAY: new ExclusiveGatewayProcessor(),
+  PARALLEL_GATEWAY: new ParallelGatewayProcessor(),
+};
+
+/**
+ * Processes PROCESS_INSTANCE ACTIVATE_ELEMENT, COMPLETE_ELEMENT and TERMINATE_ELEMENT: writes the lifecycle event,
+ * applies the element's mappings, and hands over to the processor of the element's type. A step that stopped at
+ * an incident is run again by the same command once the incident is resolved, without repeating its event.
+ */
+export class BpmnStreamProcessor implements CommandProcessor {
+  process(command: Record, context: ProcessingContext): void {
+    const value = command.value as unknown as ProcessInstanceRecordValue;
+    const process = context.processes.get(value.processDefinitionKey);
+    const element: ExecutableFlowNode | undefined = value.bpmnElementType === 'PROCESS' ? process : process.elements.get(value.elementId);
+    if (!element) throw new Error(`Expected element '${value.elementId}' in process '${value.bpmnProcessId}', but it is missing`);
+    const elementContext: ElementContext = { key: command.key, value, element, process, nowMs: command.timestamp };
+    const processor = ELEMENT_PROCESSORS[element.bpmnElementType];
+    if (!processor) throw new Error(`No processor for element type ${element.bpmnElementType}`);
+    switch (command.intent) {
+      case 'ACTIVATE_ELEMENT':
+        return this.activate(elementContext, processor, context);
+      case 'COMPLETE_ELEMENT':
+        return this.complete(elementContext, processor, context);
+      case 'TERMINATE_ELEMENT':
+        return this.terminate(elementContext, processor, context);
+      default:
+        throw new Error(`Unexpected intent ${command.intent}`);
+    }
+  }
+
+  private activate(element: ElementContext, processor: ElementProcessor, context: ProcessingContext): void {
+    const instance = context.state.elementInstances.getInstance(element.key);
+    if (instance && instance.state !== 'ACTIVATING') return;
+    if (!instance) {
+      const scope = context.state.elementInstances.getInstance(element.value.flowScopeKey);
+      // The scope was terminated while this activation was on its way: the token is gone with it.
+      if (element.value.flowScopeKey >= 0n && (!scope || scope.state !== 'ACTIVATED')) return;
+      context.behaviors.elements.transition(element, 'ELEMENT_ACTIVATING');
+    }
+    if (element.element.inputMappings.length > 0) {
+      const result = evaluateMappings(element.element.inputMappings, context.behaviors.variables.lookup(element.value.flowScopeKey));
+      if (!result.ok) return context.behaviors.incidents.raiseElementIncident(element, 'IO_MAPPING_ERROR', result.message);
+      context.behaviors.variables.mergeLocal(element.key, result.document, element.value);
+    }
+    processor.onActivate(element, context);
+  }
+
+  private complete(element: ElementContext, processor: ElementProcessor, context: ProcessingContext): void {
+    const instance = context.state.elementInstances.getInstance(element.key);
+    if (!instance || (instance.state !== 'ACTIVATED' && instance.state !== 'COMPLETING')) return;
+    if (instance.state === 'ACTIVATED') context.behaviors.elements.transition(element, 'ELEMENT_COMPLETING');
+    if (!this.applyOutputs(element, instance.completionVariables, context)) return;
+    processor.onComplete(element, context);
+  }
+
+  /** Zeebe's output semantics: with output mappings, job variables stay local and only mapped values propagate. */
+  private applyOutputs(element: ElementContext, completionVariables: string | undefined, context: ProcessingContext): boolean {
+    const { variables } = context.behaviors;
+    const document = completionVariables ? (JSON.parse(completionVariables) as { [name: string]: unknown }) : undefined;
+    const outputs = element.element.outputMappings;
+    if (outputs.length === 0) {
+      if (document) variables.mergePropagate(element.key, document, element.value);
+      return true;
+    }
+    if (document) variables.mergeLocal(element.key, document, element.value);
+    const result = evaluateMappings(outputs, variables.lookup(element.key));
+    if (!result.ok) {
+      context.behaviors.incidents.raiseElementIncident(element, 'IO_MAPPING_ERROR', result.message);
+      return false;
+    }
+    variables.mergePropagate(element.value.flowScopeKey, result.document, element.value);
+    return true;
+  }
+
+  private terminate(element: ElementContext, processor: ElementProcessor, context: ProcessingContext): void {
+    const instance = context.state.elementInstances.getInstance(element.key);
+    if (!instance || instance.state === 'TERMINATING') return;
+    context.behaviors.elements.transition(element, 'ELEMENT_TERMINATING');
+    processor.onTerminate(element, context);
+  }
+}

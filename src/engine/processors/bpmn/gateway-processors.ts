@@ -1,0 +1,68 @@
+import type { ExecutableSequenceFlow } from '../../../bpmn/index.js';
+import type { ElementContext, ProcessingContext } from '../../context.js';
+import { terminateLeaf, type ElementProcessor } from './element-processor.js';
+
+/** Exclusive gateway: the first flow whose condition is true, else the default flow, else an incident. */
+export class ExclusiveGatewayProcessor implements ElementProcessor {
+  onActivate(element: ElementContext, context: ProcessingContext): void {
+    const chosen = this.chooseFlow(element, context);
+    if (!chosen) return;
+    const { elements } = context.behaviors;
+    elements.transition(element, 'ELEMENT_ACTIVATED');
+    elements.transition(element, 'ELEMENT_COMPLETING');
+    elements.transition(element, 'ELEMENT_COMPLETED');
+    elements.takeFlow(element, chosen);
+  }
+
+  onComplete(): void {
+    // Completed within activation: the gateway never waits.
+  }
+
+  onTerminate(element: ElementContext, context: ProcessingContext): void {
+    terminateLeaf(element, context);
+  }
+
+  private chooseFlow(element: ElementContext, context: ProcessingContext): ExecutableSequenceFlow | undefined {
+    const outgoing = element.element.outgoing;
+    if (outgoing.length === 0) return undefined;
+    const lookup = context.behaviors.variables.lookup(element.value.flowScopeKey);
+    for (const flow of outgoing) {
+      if (flow === element.element.defaultFlow) continue;
+      if (!flow.condition) return flow;
+      const result = flow.condition.evaluate(lookup);
+      if (!result.ok) {
+        context.behaviors.incidents.raiseElementIncident(element, 'CONDITION_ERROR', result.message);
+        return undefined;
+      }
+      if (result.value === true) return flow;
+      if (typeof result.value !== 'boolean' && result.value !== null) {
+        const message = `Expected result of the expression '${flow.condition.source}' to be 'BOOLEAN', but was '${typeof result.value === 'number' ? 'NUMBER' : typeof result.value === 'string' ? 'STRING' : 'OBJECT'}'.`;
+        context.behaviors.incidents.raiseElementIncident(element, 'CONDITION_ERROR', message);
+        return undefined;
+      }
+    }
+    if (element.element.defaultFlow) return element.element.defaultFlow;
+    const message = `Expected at least one condition to evaluate to true, or to have a default flow`;
+    context.behaviors.incidents.raiseElementIncident(element, 'CONDITION_ERROR', message);
+    return undefined;
+  }
+}
+
+/** Parallel gateway: activated once every incoming flow has a token (see ElementBehavior), then forks to all. */
+export class ParallelGatewayProcessor implements ElementProcessor {
+  onActivate(element: ElementContext, context: ProcessingContext): void {
+    const { elements } = context.behaviors;
+    elements.transition(element, 'ELEMENT_ACTIVATED');
+    elements.transition(element, 'ELEMENT_COMPLETING');
+    elements.transition(element, 'ELEMENT_COMPLETED');
+    elements.takeOutgoingFlows(element);
+  }
+
+  onComplete(): void {
+    // Completed within activation: the gateway never waits.
+  }
+
+  onTerminate(element: ElementContext, context: ProcessingContext): void {
+    terminateLeaf(element, context);
+  }
+}

@@ -1,0 +1,41 @@
+import type { CommandProcessor } from '../context.js';
+import { BpmnStreamProcessor } from './bpmn/BpmnStreamProcessor.js';
+import { DeploymentCreateProcessor } from './deployment/DeploymentCreateProcessor.js';
+import { IncidentResolveProcessor } from './incident/IncidentResolveProcessor.js';
+import { JobBatchActivateProcessor } from './job/JobBatchActivateProcessor.js';
+import { JobCompleteProcessor } from './job/JobCompleteProcessor.js';
+import { JobFailProcessor } from './job/JobFailProcessor.js';
+import { JobRecurAfterBackoffProcessor } from './job/JobRecurAfterBackoffProcessor.js';
+import { JobThrowErrorProcessor } from './job/JobThrowErrorProcessor.js';
+import { JobTimeOutProcessor } from './job/JobTimeOutProcessor.js';
+import { JobUpdateRetriesProcessor } from './job/JobUpdateRetriesProcessor.js';
+import { JobUpdateTimeoutProcessor } from './job/JobUpdateTimeoutProcessor.js';
+import { JobYieldProcessor } from './job/JobYieldProcessor.js';
+import { ProcessInstanceCancelProcessor } from './process-instance/ProcessInstanceCancelProcessor.js';
+import { ProcessInstanceCreationCreateProcessor } from './process-instance/ProcessInstanceCreationCreateProcessor.js';
+import { VariableDocumentUpdateProcessor } from './variable/VariableDocumentUpdateProcessor.js';
+
+const bpmn = new BpmnStreamProcessor();
+const creation = new ProcessInstanceCreationCreateProcessor();
+
+/** The one table of which processor handles which command, keyed by `VALUE_TYPE.INTENT`. */
+export const COMMAND_PROCESSORS: ReadonlyMap<string, CommandProcessor> = new Map<string, CommandProcessor>([
+  ['DEPLOYMENT.CREATE', new DeploymentCreateProcessor()],
+  ['PROCESS_INSTANCE_CREATION.CREATE', creation],
+  ['PROCESS_INSTANCE_CREATION.CREATE_WITH_AWAITING_RESULT', creation],
+  ['PROCESS_INSTANCE.CANCEL', new ProcessInstanceCancelProcessor()],
+  ['PROCESS_INSTANCE.ACTIVATE_ELEMENT', bpmn],
+  ['PROCESS_INSTANCE.COMPLETE_ELEMENT', bpmn],
+  ['PROCESS_INSTANCE.TERMINATE_ELEMENT', bpmn],
+  ['JOB_BATCH.ACTIVATE', new JobBatchActivateProcessor()],
+  ['JOB.COMPLETE', new JobCompleteProcessor()],
+  ['JOB.FAIL', new JobFailProcessor()],
+  ['JOB.THROW_ERROR', new JobThrowErrorProcessor()],
+  ['JOB.TIME_OUT', new JobTimeOutProcessor()],
+  ['JOB.RECUR_AFTER_BACKOFF', new JobRecurAfterBackoffProcessor()],
+  ['JOB.YIELD', new JobYieldProcessor()],
+  ['JOB.UPDATE_RETRIES', new JobUpdateRetriesProcessor()],
+  ['JOB.UPDATE_TIMEOUT', new JobUpdateTimeoutProcessor()],
+  ['INCIDENT.RESOLVE', new IncidentResolveProcessor()],
+  ['VARIABLE_DOCUMENT.UPDATE', new VariableDocumentUpdateProcessor()],
+]);

@@ -1,0 +1,66 @@
+import { DEFAULT_TENANT_ID, type JobBatchRecordValue, type JobRecordValue, type Record } from '../../../protocol/index.js';
+import type { CommandProcessor, ProcessingContext } from '../../context.js';
+
+/**
+ * Bound on the variables of one activated batch, below the gateway's 4 MiB message limit; a batch that would pass
+ * it is cut short and marked truncated, the rest stay activatable.
+ */
+export const JOB_BATCH_SIZE_BYTES_MAX = 3 * 1024 * 1024;
+
+/**
+ * JOB_BATCH ACTIVATE: activates up to maxJobsToActivate activatable jobs of a type, oldest first. An activation that
+ * finds nothing writes nothing at all: pollers ask often, and an empty answer changes no state.
+ */
+export class JobBatchActivateProcessor implements CommandProcessor {
+  process(command: Record, context: ProcessingContext): void {
+    const request = command.value as unknown as JobBatchRecordValue;
+    const problem = validate(request);
+    if (problem) {
+      context.writers.appendRejection(command, 'INVALID_ARGUMENT', problem);
+      return;
+    }
+    const tenantIds = request.tenantIds && request.tenantIds.length > 0 ? request.tenantIds : [DEFAULT_TENANT_ID];
+    const { jobKeys, jobs, truncated } = this.collectJobs(request, tenantIds, command.timestamp, context);
+    const batch: JobBatchRecordValue = { ...request, tenantIds, jobKeys, jobs, truncated };
+    if (jobKeys.length === 0) {
+      context.writers.respond(command, context.writers.unwrittenRecord(-1n, 'JOB_BATCH', 'ACTIVATED', batch));
+      return;
+    }
+    const event = context.writers.appendEvent(context.state.keys.nextKey(), 'JOB_BATCH', 'ACTIVATED', batch);
+    context.writers.respond(command, event);
+  }
+
+  private collectJobs(request: JobBatchRecordValue, tenantIds: string[], nowMs: number, context: ProcessingContext) {
+    const jobKeys: bigint[] = [];
+    const jobs: JobRecordValue[] = [];
+    let sizeBytes = 0;
+    let truncated = false;
+    context.state.jobs.forEachActivatable(request.type, (jobKey, job) => {
+      if (!tenantIds.includes(job.value.tenantId)) return true;
+      const variables = context.state.variables.collectVisible(job.value.elementInstanceKey, request.variables ?? []);
+      const jobSizeBytes = estimateSizeBytes(variables) + 512;
+      if (sizeBytes + jobSizeBytes > JOB_BATCH_SIZE_BYTES_MAX && jobKeys.length > 0) {
+        truncated = true;
+        return false;
+      }
+      sizeBytes += jobSizeBytes;
+      jobKeys.push(jobKey);
+      jobs.push({ ...job.value, worker: request.worker, deadline: nowMs + request.timeout, timeout: request.timeout, variables });
+      return jobKeys.length < request.maxJobsToActivate;
+    });
+    return { jobKeys, jobs, truncated };
+  }
+}
+
+function validate(request: JobBatchRecordValue): string | undefined {
+  if (!request.type) return `Expected to activate job batch with type to be present, but it was blank`;
+  if (!(request.maxJobsToActivate > 0)) {
+    return `Expected to activate job batch with max jobs to activate to be greater than zero, but it was '${request.maxJobsToActivate}'`;
+  }
+  if (!(request.timeout > 0)) return `Expected to activate job batch with timeout to be greater than zero, but it was '${request.timeout}'`;
+  return undefined;
+}
+
+function estimateSizeBytes(variables: { [name: string]: unknown }): number {
+  return JSON.stringify(variables).length;
+}

@@ -1,0 +1,49 @@
+import type { StateStore } from '../index.js';
+import { ElementInstanceState, type ReadonlyElementInstanceState } from './element-instance-state.js';
+import { IncidentState, type ReadonlyIncidentState } from './incident-state.js';
+import { JobState, type ReadonlyJobState } from './job-state.js';
+import { KeyGenerator } from './key-generator.js';
+import { ProcessState, type ReadonlyProcessState } from './process-state.js';
+import { VariableState, type ReadonlyVariableState } from './variable-state.js';
+import type { Column } from '../types.js';
+
+/** What processors may see: read-only views, plus the key generator (see KeyGenerator for why). */
+export interface ReadonlyEngineState {
+  readonly processes: ReadonlyProcessState;
+  readonly elementInstances: ReadonlyElementInstanceState;
+  readonly variables: ReadonlyVariableState;
+  readonly jobs: ReadonlyJobState;
+  readonly incidents: ReadonlyIncidentState;
+  readonly keys: KeyGenerator;
+  readonly lastProcessedPosition: number;
+}
+
+/** Every domain's state of one partition; only event appliers use the mutable views. */
+export class EngineState implements ReadonlyEngineState {
+  readonly processes: ProcessState;
+  readonly elementInstances: ElementInstanceState;
+  readonly variables: VariableState;
+  readonly jobs: JobState;
+  readonly incidents: IncidentState;
+  readonly keys: KeyGenerator;
+  private readonly meta: Column<[string], number>;
+
+  constructor(store: StateStore, partitionId: number) {
+    this.processes = new ProcessState(store);
+    this.elementInstances = new ElementInstanceState(store);
+    this.variables = new VariableState(store);
+    this.jobs = new JobState(store);
+    this.incidents = new IncidentState(store);
+    this.keys = new KeyGenerator(store, partitionId);
+    this.meta = store.column('processing-meta', 1);
+  }
+
+  /** Position of the last command processed; commands after it in the log still wait for processing. */
+  get lastProcessedPosition(): number {
+    return this.meta.get('lastProcessedPosition') ?? 0;
+  }
+
+  markProcessed(position: number): void {
+    if (position > this.lastProcessedPosition) this.meta.put(['lastProcessedPosition'], position);
+  }
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine, RoundRobinJobStreams, type ProcessingResult } from '../../src/engine/index.js';
+import {
+  BROKER_VERSION,
+  type Intent,
+  type Record,
+  type RecordValue,
+  type ValueType,
+} from '../../src/protocol/index.js';
+import { StateStore } from '../../src/state/index.js';
+import { tempDir } from '../support/temp-dir.js';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'bpmn');
+
+/**
+ * Drives an engine on real RocksDB state without a log: writes commands, keeps every record written, and lets a
+ * test move the clock. Scenario tests assert on the record stream, as a user of the exported stream would see it.
+ */
+export class EngineHarness {
+  readonly records: Record[] = [];
+  readonly responses: ProcessingResult['responses'] = [];
+  readonly sideEffects: ProcessingResult['sideEffects'] = [];
+  readonly jobStreams = new RoundRobinJobStreams();
+  nowMs = 1_700_000_000_000;
+  private nextPosition = 1;
+  private nextRequestId = 1;
+
+  private constructor(
+    readonly store: StateStore,
+    readonly engine: Engine,
+    private readonly cleanup: () => void,
+  ) {}
+
+  static async create(): Promise<EngineHarness> {
+    const dir = tempDir('tributary-engine-');
+    const store = await StateStore.open({ directory: dir.path });
+    const harness = new EngineHarness(store, undefined as unknown as Engine, dir.remove);
+    (harness as { engine: Engine }).engine = new Engine({ partitionId: 1, store, jobStreams: harness.jobStreams });
+    return harness;
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+    this.cleanup();
+  }
+
+  /** Writes a command as a client would and processes it with its follow-ups; returns the response record. */
+  write(valueType: ValueType, intent: Intent, value: object, key = -1n): Record | undefined {
+    const requestId = this.nextRequestId++;
+    const command: Record = {
+      partitionId: 1,
+      position: this.nextPosition,
+      sourceRecordPosition: -1,
+      key,
+      timestamp: this.nowMs,
+      recordType: 'COMMAND',
+      valueType,
+      intent,
+      rejectionType: 'NULL_VAL',
+      rejectionReason: '',
+      brokerVersion: BROKER_VERSION,
+      value: value as RecordValue,
+      requestId,
+      requestStreamId: 0,
+    };
+    let result = this.engine.processCommand(command, { isNew: true, nextPosition: this.nextPosition + 1 });
+    this.take(result);
+    while (result.leftoverCommands.length > 0) {
+      for (const leftover of result.leftoverCommands) {
+        result = this.engine.processCommand(leftover, { isNew: false, nextPosition: this.nextPosition });
+        this.take(result);
+      }
+    }
+    return this.responses.find((response) => response.requestId === requestId)?.record;
+  }
+
+  deploy(...fixtureNames: string[]): Record | undefined {
+    const resources = fixtureNames.map((name) => ({ resourceName: name, resource: readFileSync(join(FIXTURES, name)) }));
+    return this.write('DEPLOYMENT', 'CREATE', { resources, tenantId: '<default>' });
+  }
+
+  deployXml(resourceName: string, xml: string): Record | undefined {
+    return this.write('DEPLOYMENT', 'CREATE', { resources: [{ resourceName, resource: Buffer.from(xml) }], tenantId: '<default>' });
+  }
+
+  createInstance(bpmnProcessId: string, variables: object = {}): bigint {
+    const response = this.write('PROCESS_INSTANCE_CREATION', 'CREATE', { bpmnProcessId, version: -1, variables, tenantId: '<default>' });
+    if (!response || response.recordType !== 'EVENT') throw new Error(`create failed: ${response?.rejectionReason}`);
+    return response.key;
+  }
+
+  activateJobs(type: string, maxJobsToActivate = 10, timeout = 60_000): Record {
+    return this.write('JOB_BATCH', 'ACTIVATE', { type, worker: 'test', timeout, maxJobsToActivate, variables: [], tenantIds: [] })!;
+  }
+
+  /** Records of one instance with a value type and intent, in order. */
+  find(valueType: ValueType, intent?: Intent, predicate: (value: any) => boolean = () => true): Record<any>[] {
+    return this.records.filter(
+      (record) => record.valueType === valueType && record.recordType !== 'COMMAND' && (!intent || record.intent === intent) && predicate(record.value),
+    );
+  }
+
+  /** The sequence of `elementId:intent` of PROCESS_INSTANCE events, to assert on an instance's path. */
+  elementEvents(processInstanceKey: bigint): string[] {
+    return this.records
+      .filter((record) => record.valueType === 'PROCESS_INSTANCE' && record.recordType === 'EVENT')
+      .filter((record) => (record.value as any).processInstanceKey === processInstanceKey)
+      .map((record) => `${(record.value as any).elementId}:${record.intent}`);
+  }
+
+  private take(result: ProcessingResult): void {
+    this.records.push(...result.records);
+    this.responses.push(...result.responses);
+    this.sideEffects.push(...result.sideEffects);
+    if (result.records.length > 0) {
+      const last = result.records[result.records.length - 1].position;
+      this.nextPosition = last + 1;
+    }
+  }
+}
