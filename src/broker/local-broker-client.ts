@@ -7,6 +7,7 @@ import type {
   JobStreamRequest,
   Topology,
 } from '../gateway/broker-client.js';
+import { hostname } from 'node:os';
 import { BROKER_VERSION, type Record } from '../protocol/index.js';
 import type { Partition } from './partition.js';
 
@@ -33,7 +34,7 @@ export class LocalBrokerClient implements BrokerClient {
   private roundRobin = 0;
 
   constructor(
-    private readonly jobStreams: RoundRobinJobStreams,
+    readonly jobStreams: RoundRobinJobStreams,
     private readonly address: { nodeId: number; host: string; port: number },
   ) {}
 
@@ -46,7 +47,8 @@ export class LocalBrokerClient implements BrokerClient {
       brokers: [
         {
           nodeId: this.address.nodeId,
-          host: this.address.host,
+          // A broker bound to every interface advertises its host name, as Zeebe does.
+          host: this.address.host === '0.0.0.0' || this.address.host === '::' ? hostname() : this.address.host,
           port: this.address.port,
           version: BROKER_VERSION,
           partitions: this.partitions.map((partition) => ({

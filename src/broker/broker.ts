@@ -1,0 +1,148 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { RoundRobinJobStreams } from '../engine/index.js';
+import { JsonLinesExporter, type Exporter } from '../exporters/index.js';
+import { GatewayServer } from '../gateway/index.js';
+import { startMonitoringServer, type MonitoringServer } from '../http/index.js';
+import { decodeRecordBatch, type Record } from '../protocol/index.js';
+import type { BrokerConfig } from './broker-config.js';
+import { systemClock, type Clock } from './clock.js';
+import { ExporterDirector, FileExporterPositionStore, registerExporterMetrics } from './exporter-director.js';
+import { LocalBrokerClient } from './local-broker-client.js';
+import { findEntryIndexForPosition } from './log-position-search.js';
+import { MetricsRegistry } from './metrics.js';
+import { BrokerMonitoring } from './broker-monitoring.js';
+import { Partition } from './partition.js';
+
+export interface BrokerLogger {
+  info(message: string): void;
+  error(message: string): void;
+}
+
+const consoleLogger: BrokerLogger = {
+  info: (message) => console.log(message),
+  error: (message) => console.error(message),
+};
+
+/**
+ * One broker with its embedded gateway: opens its partitions (recovering each from its log and state), starts the
+ * exporters, the gRPC gateway and the monitoring server, and takes snapshots periodically.
+ */
+export class Broker {
+  readonly client: LocalBrokerClient;
+  readonly metrics = new MetricsRegistry();
+  partitions: Partition[] = [];
+  private directors = new Map<number, ExporterDirector>();
+  private positionStores: FileExporterPositionStore[] = [];
+  private gateway: GatewayServer | undefined;
+  private monitoring: MonitoringServer | undefined;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  gatewayPort = 0;
+  monitoringPort = 0;
+
+  constructor(
+    readonly config: BrokerConfig,
+    private readonly logger: BrokerLogger = consoleLogger,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.client = new LocalBrokerClient(new RoundRobinJobStreams(), { nodeId: config.nodeId, host: config.host, port: config.gatewayPort });
+  }
+
+  async start(): Promise<void> {
+    const dataDirectory = resolve(this.config.dataDirectory);
+    await mkdir(dataDirectory, { recursive: true });
+    for (let partitionId = 1; partitionId <= this.config.partitionCount; partitionId++) {
+      this.partitions.push(await this.openPartition(partitionId, join(dataDirectory, 'partitions', String(partitionId))));
+    }
+    this.client.attach(this.partitions);
+    await this.startExporters(dataDirectory);
+    this.monitoring = await startMonitoringServer({ source: new BrokerMonitoring(this), host: this.config.host, port: this.config.monitoringPort });
+    this.monitoringPort = this.monitoring.port;
+    this.gateway = new GatewayServer(this.client, { host: this.config.host, port: this.config.gatewayPort });
+    this.gatewayPort = await this.gateway.start();
+    this.snapshotTimer = setInterval(() => void this.snapshotAll(), this.config.snapshotPeriodMs);
+    this.snapshotTimer.unref();
+    this.logger.info(`Tributary broker ${this.config.nodeId} ready: gateway on ${this.config.host}:${this.gatewayPort}, monitoring on port ${this.monitoringPort}, data in ${dataDirectory}`);
+  }
+
+  private openPartition(partitionId: number, directory: string): Promise<Partition> {
+    const client = this.client;
+    let partition: Partition | undefined;
+    const opened = Partition.open({
+      partitionId,
+      directory,
+      clock: this.clock,
+      jobStreams: client.jobStreams,
+      fsync: this.config.fsync,
+      pendingCommandsMax: this.config.pendingCommandsMax,
+      listener: {
+        onResponse: (response) => client.deliverResponse(response),
+        onSideEffect: (effect) => partition && client.runSideEffect(partition, effect),
+        onCommitted: (records) => this.directors.get(partitionId)?.onCommitted(records),
+        onFailure: (error) => {
+          this.logger.error(`Partition ${partitionId} failed and stopped processing: ${error.message}`);
+          client.failAll(error);
+        },
+      },
+    });
+    return opened.then((value) => (partition = value));
+  }
+
+  private async startExporters(dataDirectory: string): Promise<void> {
+    registerExporterMetrics(this.metrics, () => this.directors.values());
+    for (const partition of this.partitions) {
+      const exporters: Exporter[] = [];
+      if (this.config.exportJsonlFile) exporters.push(new JsonLinesExporter({ file: this.config.exportJsonlFile }));
+      const positions = await FileExporterPositionStore.open(join(dataDirectory, 'partitions', String(partition.partitionId), 'exporter-positions.json'));
+      this.positionStores.push(positions);
+      const director = new ExporterDirector({
+        partitionId: partition.partitionId,
+        exporters,
+        positions,
+        onError: (exporterId, error) => this.logger.error(`Exporter '${exporterId}' on partition ${partition.partitionId} failed: ${String(error)}`),
+      });
+      director.start((fromPosition) => readCommittedRecords(partition, fromPosition));
+      this.directors.set(partition.partitionId, director);
+    }
+  }
+
+  exporterDirector(partitionId: number): ExporterDirector | undefined {
+    return this.directors.get(partitionId);
+  }
+
+  /** Snapshot each partition and compact its log, never past what every exporter has acknowledged. */
+  async snapshotAll(): Promise<void> {
+    for (const partition of this.partitions) {
+      const director = this.directors.get(partition.partitionId);
+      const exported = director && director.exporterStats().length > 0 ? director.lowestAcknowledgedPosition : Number.MAX_SAFE_INTEGER;
+      try {
+        await partition.snapshotAndCompact(exported);
+      } catch (error) {
+        this.logger.error(`Snapshot of partition ${partition.partitionId} failed: ${String(error)}`);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    await this.gateway?.stop();
+    await this.monitoring?.close();
+    await this.snapshotAll();
+    for (const partition of this.partitions) await partition.close();
+    for (const director of this.directors.values()) await director.close();
+    for (const positions of this.positionStores) await positions.close();
+  }
+}
+
+/** Committed records of a partition from a position on, read back from its log (up to what is durable). */
+function* readCommittedRecords(partition: Partition, fromPosition: number): Iterable<Record> {
+  const log = partition.log;
+  const startIndex = findEntryIndexForPosition(log, fromPosition);
+  if (startIndex === undefined) return;
+  const reader = log.reader(startIndex);
+  for (let entry = reader.next(); entry && entry.index <= log.durableIndex; entry = reader.next()) {
+    for (const record of decodeRecordBatch(entry.payload)) {
+      if (record.position >= fromPosition) yield record;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { credentials, makeGenericClientConstructor, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { loadGatewayService } from '../gateway/proto-definition.js';
+
+/** A small promise-based client of the gateway protocol for the CLI (the official clients work just as well). */
+export class GatewayClient {
+  private readonly client: Client & { [method: string]: any };
+
+  constructor(address: string) {
+    const Constructor = makeGenericClientConstructor(loadGatewayService(), 'Gateway');
+    this.client = new Constructor(address, credentials.createInsecure()) as Client & { [method: string]: any };
+  }
+
+  call<T>(method: string, request: object, timeoutMs = 30_000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const deadline = new Date(Date.now() + timeoutMs);
+      this.client[method](request, { deadline }, (error: ServiceError | null, response: T) => {
+        if (error) reject(error);
+        else resolve(response);
+      });
+    });
+  }
+
+  /** A server-streaming call, collected until the stream ends. */
+  collect<T>(method: string, request: object, timeoutMs: number): Promise<T[]> {
+    return new Promise<T[]>((resolve, reject) => {
+      const items: T[] = [];
+      const stream: ClientReadableStream<T> = this.client[method](request, { deadline: new Date(Date.now() + timeoutMs) });
+      stream.on('data', (item: T) => items.push(item));
+      stream.on('error', reject);
+      stream.on('end', () => resolve(items));
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
