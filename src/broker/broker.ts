@@ -13,6 +13,7 @@ import { findEntryIndexForPosition } from './log-position-search.js';
 import { MetricsRegistry } from './metrics.js';
 import { BrokerMonitoring } from './broker-monitoring.js';
 import { Partition } from './partition.js';
+import { registerPartitionMetrics } from './partition-metrics.js';
 
 export interface BrokerLogger {
   info(message: string): void;
@@ -55,6 +56,7 @@ export class Broker {
       this.partitions.push(await this.openPartition(partitionId, join(dataDirectory, 'partitions', String(partitionId))));
     }
     this.client.attach(this.partitions);
+    registerPartitionMetrics(this.metrics, () => this.partitions);
     await this.startExporters(dataDirectory);
     this.monitoring = await startMonitoringServer({ source: new BrokerMonitoring(this), host: this.config.host, port: this.config.monitoringPort });
     this.monitoringPort = this.monitoring.port;

@@ -1,0 +1,2 @@
+export * from './exporter.js';
+export * from './json-lines-exporter.js';
