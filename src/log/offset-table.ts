@@ -1,0 +1,36 @@
+const INITIAL_CAPACITY_ENTRIES = 1024;
+
+/**
+ * File offsets of a segment's entries, in index order. A Uint32Array that doubles when full keeps 4 bytes per entry
+ * (a segment of 64 MiB holds up to about half a million small entries) instead of a boxed array.
+ */
+export class OffsetTable {
+  private offsets = new Uint32Array(INITIAL_CAPACITY_ENTRIES);
+  private countEntries = 0;
+
+  get length(): number {
+    return this.countEntries;
+  }
+
+  at(position: number): number {
+    if (position < 0 || position >= this.countEntries) {
+      throw new RangeError(`Offset table position ${position} outside 0..${this.countEntries - 1}`);
+    }
+    return this.offsets[position];
+  }
+
+  push(offsetBytes: number): void {
+    if (this.countEntries === this.offsets.length) {
+      const grown = new Uint32Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.offsets[this.countEntries++] = offsetBytes;
+  }
+
+  /** Keeps the first `count` offsets. */
+  truncate(count: number): void {
+    if (count < 0 || count > this.countEntries) throw new RangeError(`Cannot truncate ${this.countEntries} offsets to ${count}`);
+    this.countEntries = count;
+  }
+}
