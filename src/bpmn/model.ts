@@ -18,8 +18,11 @@ export type BpmnEventType = 'UNSPECIFIED' | 'NONE';
 export interface Problem {
   elementId?: string;
   message: string;
+  /** One-based, where the element (or the malformed XML) starts. */
   line?: number;
   column?: number;
+  /** The resource the problem is in, as given to the parser. */
+  resourceName?: string;
 }
 
 export type EvaluationResult = { ok: true; value: unknown } | { ok: false; message: string };
@@ -46,7 +49,10 @@ export interface ExecutableSequenceFlow {
   id: string;
   source: ExecutableFlowNode;
   target: ExecutableFlowNode;
-  /** Present on conditional flows out of an exclusive gateway. */
+  /**
+   * Present on conditional flows out of an exclusive gateway. As in Zeebe, the only outgoing flow of an exclusive
+   * gateway may have none (it is always taken); with more than one, every flow but the default flow has one.
+   */
   condition?: Expression;
 }
 
@@ -81,8 +87,9 @@ export interface ExecutableProcess extends ExecutableFlowNode {
   versionTag?: string;
   /** The none start event a CreateProcessInstance starts at. */
   noneStartEvent: ExecutableFlowNode;
-  /** Every flow node and sequence flow of the process by id, the process itself included. */
+  /** Every flow node of the process by id, the process itself included. */
   elements: Map<string, ExecutableFlowNode>;
+  /** Every sequence flow of the process by id. */
   sequenceFlows: Map<string, ExecutableSequenceFlow>;
 }
 

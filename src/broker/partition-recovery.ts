@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine, type JobStreamRegistry } from '../engine/index.js';
 import { SegmentedLog } from '../log/index.js';
-import { decodeRecordBatch, type Record } from '../protocol/index.js';
+import { decodeRecordBatch, peekFirstPosition, type Record } from '../protocol/index.js';
 import { SnapshotStore, StateStore, restoreSnapshot } from '../state/index.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 
@@ -39,11 +40,32 @@ export async function recoverPartition(options: RecoveryOptions): Promise<Recove
     const latest = await snapshots.latest();
     if (latest) await restoreSnapshot(latest.directory, stateDirectory);
   }
-  const store = await StateStore.open({ directory: stateDirectory, nowMs: options.nowMs });
+  const store = await openStateCoveringLog(log, snapshots, stateDirectory, options.nowMs);
   const engine = new Engine({ partitionId: options.partitionId, store, jobStreams: options.jobStreams });
   const { nextPosition, unprocessedCommands } = replayLog(log, store, engine);
   await store.persist(store.position);
   return { log, store, snapshots, engine, nextPosition, unprocessedCommands };
+}
+
+/**
+ * Opens the state, and rebuilds it from the newest snapshot when the log no longer reaches back to where the state
+ * stops (RocksDB writes without fsync, so after a power loss it may come back older than the compacted log).
+ */
+async function openStateCoveringLog(log: SegmentedLog, snapshots: SnapshotStore, stateDirectory: string, nowMs: () => number): Promise<StateStore> {
+  const store = await StateStore.open({ directory: stateDirectory, nowMs });
+  const first = log.lastIndex >= log.firstIndex ? log.read(log.firstIndex) : undefined;
+  if (!first || peekFirstPosition(first.payload) <= store.position + 1) return store;
+  const latest = await snapshots.latest();
+  if (!latest || peekFirstPosition(first.payload) > latest.position + 1) {
+    await store.close();
+    throw new Error(
+      `The state in ${stateDirectory} covers position ${store.position}, but the log starts at position ${peekFirstPosition(first.payload)} and no snapshot bridges the gap; refusing to start with lost state`,
+    );
+  }
+  await store.close();
+  await rm(stateDirectory, { recursive: true, force: true });
+  await restoreSnapshot(latest.directory, stateDirectory);
+  return StateStore.open({ directory: stateDirectory, nowMs });
 }
 
 function replayLog(log: SegmentedLog, store: StateStore, engine: Engine): { nextPosition: number; unprocessedCommands: Record[] } {

@@ -244,7 +244,8 @@ export class Partition {
   /** Takes a snapshot of what is durable and deletes the log below it (and below every exporter's position). */
   async snapshotAndCompact(exportedPosition: number): Promise<void> {
     await this.log.flush();
-    const snapshot = await this.snapshots.take(this.store);
+    // Only what RocksDB holds is durable in the log too (persist follows fsync), so snapshot exactly that.
+    const snapshot = await this.snapshots.take(this.store, { persistUpTo: this.store.persistedPosition });
     const compactBelow = Math.min(snapshot.position, exportedPosition);
     const index = findEntryIndexForPosition(this.log, compactBelow);
     if (index !== undefined && index > this.log.firstIndex) await this.log.deleteBefore(index);

@@ -1,3 +1,4 @@
+import { evaluateNumber, evaluateString } from '../../bpmn/index.js';
 import type { JobBatchRecordValue, JobRecordValue } from '../../protocol/index.js';
 import type { ReadonlyEngineState } from '../../state/domain/index.js';
 import type { ElementContext } from '../context.js';
@@ -21,19 +22,17 @@ export class JobBehavior {
     const definition = context.element.job;
     if (!definition) throw new Error(`Element '${context.element.id}' has no job definition`);
     const lookup = this.variables.lookup(context.key);
-    const type = definition.type.evaluate(lookup);
-    if (!type.ok || typeof type.value !== 'string' || type.value.length === 0) {
-      const reason = type.ok ? `Expected result of the expression '${definition.type.source}' to be 'STRING', but was '${describe(type.value)}'.` : type.message;
-      this.incidents.raiseElementIncident(context, 'EXTRACT_VALUE_ERROR', reason);
+    const type = evaluateString(definition.type, lookup);
+    if (!type.ok) {
+      this.incidents.raiseElementIncident(context, 'EXTRACT_VALUE_ERROR', type.message);
       return false;
     }
-    const retries = definition.retries.evaluate(lookup);
-    const retriesValue = retries.ok ? Number(retries.value) : NaN;
-    if (!Number.isInteger(retriesValue)) {
-      const reason = retries.ok ? `Expected result of the expression '${definition.retries.source}' to be 'NUMBER', but was '${describe(retries.value)}'.` : retries.message;
-      this.incidents.raiseElementIncident(context, 'EXTRACT_VALUE_ERROR', reason);
+    const retries = evaluateNumber(definition.retries, lookup);
+    if (!retries.ok) {
+      this.incidents.raiseElementIncident(context, 'EXTRACT_VALUE_ERROR', retries.message);
       return false;
     }
+    const retriesValue = Math.trunc(retries.value);
     const job = this.newJob(context, type.value, retriesValue);
     const jobKey = this.state.keys.nextKey();
     this.writers.appendEvent(jobKey, 'JOB', 'CREATED', job);
@@ -100,13 +99,4 @@ export class JobBehavior {
       changedAttributes: [],
     };
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number') return 'NUMBER';
-  if (typeof value === 'boolean') return 'BOOLEAN';
-  if (typeof value === 'string') return 'STRING';
-  if (Array.isArray(value)) return 'ARRAY';
-  return 'OBJECT';
 }

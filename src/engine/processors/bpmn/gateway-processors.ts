@@ -1,4 +1,4 @@
-import type { ExecutableSequenceFlow } from '../../../bpmn/index.js';
+import { evaluateCondition, type ExecutableSequenceFlow } from '../../../bpmn/index.js';
 import type { ElementContext, ProcessingContext } from '../../context.js';
 import { terminateLeaf, type ElementProcessor } from './element-processor.js';
 
@@ -29,17 +29,13 @@ export class ExclusiveGatewayProcessor implements ElementProcessor {
     for (const flow of outgoing) {
       if (flow === element.element.defaultFlow) continue;
       if (!flow.condition) return flow;
-      const result = flow.condition.evaluate(lookup);
+      // Zeebe's semantics: anything but true or false (null included) is an error that raises an incident.
+      const result = evaluateCondition(flow.condition, lookup);
       if (!result.ok) {
         context.behaviors.incidents.raiseElementIncident(element, 'CONDITION_ERROR', result.message);
         return undefined;
       }
-      if (result.value === true) return flow;
-      if (typeof result.value !== 'boolean' && result.value !== null) {
-        const message = `Expected result of the expression '${flow.condition.source}' to be 'BOOLEAN', but was '${typeof result.value === 'number' ? 'NUMBER' : typeof result.value === 'string' ? 'STRING' : 'OBJECT'}'.`;
-        context.behaviors.incidents.raiseElementIncident(element, 'CONDITION_ERROR', message);
-        return undefined;
-      }
+      if (result.value) return flow;
     }
     if (element.element.defaultFlow) return element.element.defaultFlow;
     const message = `Expected at least one condition to evaluate to true, or to have a default flow`;

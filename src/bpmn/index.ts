@@ -1,0 +1,3 @@
+export * from './model.js';
+export * from './parse-bpmn.js';
+export * from './feel/index.js';

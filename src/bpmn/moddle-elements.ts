@@ -1,0 +1,80 @@
+/**
+ * The parts of bpmn-moddle's element tree that the transformation reads. Moddle elements carry their XML type
+ * (`bpmn:ServiceTask`, `zeebe:TaskDefinition`, or a foreign `modeler:thing`) in `$type`; references (sourceRef,
+ * default, ...) are resolved to the elements themselves. Everything is optional because the XML may omit it.
+ */
+export interface ModdleElement {
+  readonly $type: string;
+  readonly id?: string;
+  readonly name?: string;
+}
+
+export interface ExtensionElements extends ModdleElement {
+  readonly values?: ModdleElement[];
+}
+
+export interface BpmnDefinitions extends ModdleElement {
+  readonly rootElements?: ModdleElement[];
+}
+
+export interface BpmnBaseElement extends ModdleElement {
+  readonly extensionElements?: ExtensionElements;
+}
+
+export interface BpmnProcess extends BpmnBaseElement {
+  readonly isExecutable?: boolean;
+  readonly flowElements?: BpmnFlowElement[];
+}
+
+export interface BpmnFlowElement extends BpmnBaseElement {
+  /** Events. */
+  readonly eventDefinitions?: ModdleElement[];
+  /** Activities. */
+  readonly loopCharacteristics?: ModdleElement;
+  /** Exclusive (and inclusive) gateways. */
+  readonly default?: BpmnSequenceFlow;
+  /** Sequence flows. */
+  readonly sourceRef?: BpmnFlowElement;
+  readonly targetRef?: BpmnFlowElement;
+  readonly conditionExpression?: BpmnFormalExpression;
+}
+
+export type BpmnSequenceFlow = BpmnFlowElement;
+
+export interface BpmnFormalExpression extends ModdleElement {
+  /** The element's text content. */
+  readonly body?: string;
+}
+
+export interface ZeebeTaskDefinition extends ModdleElement {
+  readonly type?: string;
+  readonly retries?: string;
+}
+
+export interface ZeebeTaskHeaders extends ModdleElement {
+  readonly values?: ZeebeHeader[];
+}
+
+export interface ZeebeHeader extends ModdleElement {
+  readonly key?: string;
+  readonly value?: string;
+}
+
+export interface ZeebeIoMapping extends ModdleElement {
+  readonly inputParameters?: ZeebeParameter[];
+  readonly outputParameters?: ZeebeParameter[];
+}
+
+export interface ZeebeParameter extends ModdleElement {
+  readonly source?: string;
+  readonly target?: string;
+}
+
+export interface ZeebeVersionTag extends ModdleElement {
+  readonly value?: string;
+}
+
+/** The extension elements of the given moddle type, e.g. 'zeebe:TaskDefinition'. */
+export function extensionElementsOfType<T extends ModdleElement>(element: BpmnBaseElement, $type: string): T[] {
+  return (element.extensionElements?.values ?? []).filter((value): value is T => value.$type === $type);
+}

@@ -1,0 +1,257 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Problem } from './model.js';
+import { parseBpmn } from './parse-bpmn.js';
+
+function parseFixture(name: string): { processes: unknown[]; problems: Problem[] } {
+  return parseBpmn(readFileSync(new URL(`../../test/fixtures/bpmn/${name}`, import.meta.url)), name);
+}
+
+/** The problems without their resource name and position, which some tests check on their own. */
+function messagesOf(problems: Problem[]): { elementId?: string; message: string }[] {
+  return problems.map(({ elementId, message }) => (elementId === undefined ? { message } : { elementId, message }));
+}
+
+describe('problems in the XML', () => {
+  it('reports malformed XML with its line and column', () => {
+    // given a start event that is never closed
+    // when
+    const result = parseFixture('malformed-xml.bpmn');
+
+    // then
+    expect(result.processes).toEqual([]);
+    expect(result.problems).toEqual([
+      {
+        message: 'The XML is not well-formed: closing tag mismatch',
+        line: 5,
+        column: 3,
+        resourceName: 'malformed-xml.bpmn',
+      },
+    ]);
+  });
+
+  it('reports bytes that are not UTF-8', () => {
+    // given
+    const bytes = new Uint8Array([0x3c, 0x61, 0xff, 0xfe, 0x3e]);
+
+    // when
+    const result = parseBpmn(bytes, 'binary.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { message: 'Expected the resource to be UTF-8 encoded XML, but it contains invalid UTF-8' },
+    ]);
+  });
+
+  it('reports a document that is not BPMN', () => {
+    // given
+    const xml = '<?xml version="1.0"?>\n<html><body /></html>';
+
+    // when
+    const result = parseBpmn(xml, 'page.bpmn');
+
+    // then
+    expect(result.processes).toEqual([]);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatchObject({ line: 2, column: 1 });
+    expect(result.problems[0].message).toContain('<html>');
+  });
+
+  it('reports a reference to an element that does not exist', () => {
+    // when
+    const result = parseFixture('unresolved-reference.bpmn');
+
+    // then
+    expect(result.problems).toEqual([
+      {
+        elementId: 'to-nowhere',
+        message: "Attribute 'targetRef' refers to 'nowhere', which cannot be resolved",
+        line: 5,
+        column: 5,
+        resourceName: 'unresolved-reference.bpmn',
+      },
+    ]);
+  });
+});
+
+describe('problems in the model', () => {
+  it('reports an element BPMN does not know, with its position', () => {
+    // given a misspelt end event
+    // when
+    const result = parseFixture('unknown-element.bpmn');
+
+    // then the element is reported, and so is the flow that cannot reach it
+    expect(result.problems).toEqual([
+      {
+        elementId: 'to-end',
+        message: "Attribute 'targetRef' refers to 'end', which cannot be resolved",
+        line: 5,
+        column: 5,
+        resourceName: 'unknown-element.bpmn',
+      },
+      {
+        message: 'Cannot read <bpmn:endEvnt>: unknown type <bpmn:EndEvnt>',
+        line: 6,
+        column: 5,
+        resourceName: 'unknown-element.bpmn',
+      },
+    ]);
+  });
+
+  it('reports a Zeebe extension element that is not supported yet', () => {
+    // when
+    const result = parseFixture('unsupported-execution-listener.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { elementId: 'task', message: "Elements of type 'zeebe:ExecutionListeners' are not supported yet" },
+    ]);
+  });
+
+  it('reports definitions without an executable process', () => {
+    // when
+    const result = parseFixture('no-executable-process.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { elementId: 'definitions', message: 'Must contain at least one executable process' },
+    ]);
+  });
+
+  it('reports a process without a none start event', () => {
+    // when
+    const result = parseFixture('process-without-start-event.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { elementId: 'no-start', message: "Process 'no-start' must have exactly one none start event" },
+    ]);
+  });
+
+  it('reports a service task without a job type', () => {
+    // when
+    const result = parseFixture('service-task-without-type.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { elementId: 'task', message: "Attribute 'type' must be present and not empty" },
+    ]);
+  });
+
+  it('reports a service task without a task definition', () => {
+    // when
+    const result = parseFixture('service-task-without-task-definition.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { elementId: 'task', message: "Must have exactly one 'zeebe:taskDefinition' extension element" },
+    ]);
+  });
+
+  it('reports an unsupported element', () => {
+    // when
+    const result = parseFixture('unsupported-user-task.bpmn');
+
+    // then
+    expect(result.problems).toEqual([
+      {
+        elementId: 'review',
+        message: "Elements of type 'bpmn:UserTask' are not supported yet",
+        line: 6,
+        column: 5,
+        resourceName: 'unsupported-user-task.bpmn',
+      },
+    ]);
+  });
+
+  it('reports an unsupported timer event', () => {
+    // when
+    const result = parseFixture('unsupported-timer-event.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { elementId: 'wait', message: "Elements of type 'bpmn:IntermediateCatchEvent' are not supported yet" },
+    ]);
+  });
+
+  it('reports a timer start event, which leaves the process without a none start event', () => {
+    // when
+    const result = parseFixture('timer-start-event.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      { elementId: 'timer-start', message: "Process 'timer-start' must have exactly one none start event" },
+      { elementId: 'every-day', message: "Elements of type 'bpmn:TimerEventDefinition' are not supported yet" },
+    ]);
+  });
+
+  it('reports a flow leaving an exclusive gateway without a condition', () => {
+    // when
+    const result = parseFixture('gateway-flow-without-condition.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      {
+        elementId: 'small',
+        message:
+          "A sequence flow leaving the exclusive gateway 'gateway' must have a condition unless it is the default flow",
+      },
+    ]);
+  });
+
+  it('reports a condition that is not FEEL', () => {
+    // when
+    const result = parseFixture('static-condition.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([
+      {
+        elementId: 'large',
+        message:
+          "Expected expression but found static value 'amount > 100'. An expression must start with '=' (e.g. '=amount > 100').",
+      },
+    ]);
+  });
+
+  it('reports a default flow that does not leave the gateway', () => {
+    // when
+    const result = parseFixture('default-flow-not-outgoing.bpmn');
+
+    // then
+    expect(messagesOf(result.problems)).toEqual([{ elementId: 'gateway', message: 'Default flow must start at gateway' }]);
+  });
+
+  it('reports a FEEL syntax error naming the element and the expression', () => {
+    // when
+    const result = parseFixture('feel-syntax-error.bpmn');
+
+    // then
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0].elementId).toBe('task');
+    expect(result.problems[0].message).toMatch(/^failed to parse expression 'order\.total \+': /);
+  });
+
+  it('reports every problem of a document at once, in document order', () => {
+    // given a process without a start event, with a service task without a type, an invalid condition, a flow
+    // without a condition and a user task
+    // when
+    const result = parseFixture('all-problems.bpmn');
+
+    // then
+    expect(result.processes).toEqual([]);
+    expect(result.problems.map((problem) => [problem.elementId, problem.line])).toEqual([
+      ['all-problems', 3],
+      ['no-type', 4],
+      ['large', 11],
+      ['small', 14],
+      ['review', 15],
+    ]);
+    expect(result.problems.map((problem) => problem.message)).toEqual([
+      "Process 'all-problems' must have exactly one none start event",
+      "Attribute 'type' must be present and not empty",
+      expect.stringMatching(/^failed to parse expression 'amount >': /),
+      "A sequence flow leaving the exclusive gateway 'gateway' must have a condition unless it is the default flow",
+      "Elements of type 'bpmn:UserTask' are not supported yet",
+    ]);
+  });
+});

@@ -1,0 +1,181 @@
+import { encodeValue, type Value } from '../protocol/index.js';
+import { ColumnTrie } from './column-trie.js';
+import { StateError } from './errors.js';
+import { FORMAT_VERSION_KEY, POSITION_KEY, STATE_FORMAT_VERSION } from './format.js';
+import { encodeColumnPrefix } from './key-codec.js';
+import { loadState } from './load-state.js';
+import { openRocksDatabase, type RocksDatabase } from './rocksdb.js';
+import { CHUNK_SIZE_BYTES_MAX_DEFAULT, writeSnapshot, type SnapshotTarget } from './snapshot-writer.js';
+import { StateColumn } from './state-column.js';
+import { Transactions } from './transactions.js';
+import type { Column, KeyPart, SnapshotMetadata } from './types.js';
+
+export interface StateStoreOptions {
+  directory: string;
+  /** The wall clock for snapshot timestamps; a simulation passes its own. */
+  nowMs?: () => number;
+}
+
+export interface TakeSnapshotOptions {
+  chunkSizeBytesMax?: number;
+  /**
+   * Persist committed transactions up to this position first (default: all of them). A leader that processes
+   * ahead of its log's fsync passes the durable position, so the snapshot never covers records the log could lose.
+   */
+  persistUpTo?: number;
+}
+
+/**
+ * A partition's state: columns of key/value entries, served from memory (see ColumnTrie for the memory limit),
+ * persisted to RocksDB one batch per persist call.
+ *
+ * Durability: batches are written without fsync. The log is the source of truth, and every batch carries the
+ * position it covers, so after a power loss RocksDB recovers to some earlier, consistent position and the log
+ * replays the rest. (The binding applies a batch synchronously on the calling thread; an fsync there would stall
+ * the engine.)
+ */
+export class StateStore {
+  private readonly columns = new Map<string, StateColumn<readonly KeyPart[], Value>>();
+  private readonly transactions: Transactions;
+  private persistedPositionValue: number;
+  /** Persist calls run one after another, in call order; this is the tail of that chain. */
+  private persistChain: Promise<void> = Promise.resolve();
+  private readonly snapshotsInFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  private constructor(
+    readonly directory: string,
+    private readonly database: RocksDatabase,
+    private readonly tries: Map<string, ColumnTrie>,
+    persistedPosition: number,
+    private readonly nowMs: () => number,
+  ) {
+    this.persistedPositionValue = persistedPosition;
+    this.transactions = new Transactions(persistedPosition);
+  }
+
+  static async open(options: StateStoreOptions): Promise<StateStore> {
+    const database = await openRocksDatabase(options.directory);
+    try {
+      const loaded = await loadState(database, options.directory);
+      if (loaded.isNew) await writeInitialMeta(database);
+      return new StateStore(options.directory, database, loaded.tries, loaded.persistedPosition, options.nowMs ?? Date.now);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+
+  /** Declares a column; declaring it again with the same key length returns the same column. */
+  column<K extends readonly KeyPart[], V extends Value>(name: string, keyLength: number): Column<K, V> {
+    if (!Number.isSafeInteger(keyLength) || keyLength < 1) throw new TypeError(`Column '${name}' needs a key of at least one part, but got keyLength ${keyLength}`);
+    const existing = this.columns.get(name);
+    if (existing !== undefined) {
+      this.checkKeyLength(name, existing.keyLength, keyLength);
+      return existing as unknown as Column<K, V>;
+    }
+    let trie = this.tries.get(name);
+    if (trie === undefined) {
+      trie = new ColumnTrie(keyLength);
+      this.tries.set(name, trie);
+    }
+    this.checkKeyLength(name, trie.keyLength, keyLength);
+    const column = new StateColumn<K, V>(name, trie, encodeColumnPrefix(name), this.transactions);
+    this.columns.set(name, column as unknown as StateColumn<readonly KeyPart[], Value>);
+    return column;
+  }
+
+  get position(): number {
+    return this.transactions.position;
+  }
+
+  get persistedPosition(): number {
+    return this.persistedPositionValue;
+  }
+
+  /** Committed transactions not yet in RocksDB: what a crash would make the log replay. */
+  get pendingTransactionCount(): number {
+    return this.transactions.pendingCount;
+  }
+
+  commitTransaction(position: number): void {
+    this.transactions.commit(position);
+  }
+
+  rollbackTransaction(): void {
+    this.transactions.rollback();
+  }
+
+  persist(upToPosition: number): Promise<void> {
+    if (this.closed) return Promise.reject(closedError(this.directory));
+    const run = this.persistChain.then(() => this.writeSealed(upToPosition));
+    // A failed batch leaves its transactions queued for the next call; the chain itself goes on.
+    this.persistChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Persists every committed transaction, then copies RocksDB into a snapshot. The caller must only call it when the
+   * log holds every committed transaction durably (as for persist): the snapshot may cover all of them.
+   * `directory` may be a function of the position the snapshot turns out to cover.
+   */
+  async takeSnapshot(directory: SnapshotTarget, options: TakeSnapshotOptions = {}): Promise<SnapshotMetadata> {
+    if (this.closed) throw closedError(this.directory);
+    const snapshot = this.persist(options.persistUpTo ?? this.position).then(() =>
+      writeSnapshot(this.database, directory, { chunkSizeBytesMax: options.chunkSizeBytesMax ?? CHUNK_SIZE_BYTES_MAX_DEFAULT, nowMs: this.nowMs }),
+    );
+    this.snapshotsInFlight.add(snapshot);
+    try {
+      return await snapshot;
+    } finally {
+      this.snapshotsInFlight.delete(snapshot);
+    }
+  }
+
+  /** Waits for persists and snapshots under way, then closes RocksDB. Committed but unpersisted transactions are dropped. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.persistChain;
+    await Promise.allSettled([...this.snapshotsInFlight]);
+    await this.database.close();
+  }
+
+  private async writeSealed(upToPosition: number): Promise<void> {
+    const count = this.transactions.countSealedUpTo(upToPosition);
+    if (count === 0) return;
+    const sealed = this.transactions.sealedTransactions(count);
+    const batch = this.database.batch();
+    for (const { writes } of sealed) {
+      for (let index = 0; index < writes.length; index += 2) {
+        const value = writes[index + 1];
+        if (value === null) batch.del(writes[index]!);
+        else batch.put(writes[index]!, value);
+      }
+    }
+    const position = sealed[count - 1].position;
+    batch.put(POSITION_KEY, encodeValue(position));
+    await batch.write();
+    this.transactions.dropSealed(count);
+    this.persistedPositionValue = position;
+  }
+
+  private checkKeyLength(name: string, storedKeyLength: number, declaredKeyLength: number): void {
+    if (storedKeyLength === declaredKeyLength) return;
+    throw new StateError('COLUMN_MISMATCH', `Column '${name}' holds keys of ${storedKeyLength} parts, but is declared with ${declaredKeyLength}`, {
+      directory: this.directory,
+      column: name,
+    });
+  }
+}
+
+async function writeInitialMeta(database: RocksDatabase): Promise<void> {
+  const batch = database.batch();
+  batch.put(FORMAT_VERSION_KEY, encodeValue(STATE_FORMAT_VERSION));
+  batch.put(POSITION_KEY, encodeValue(0));
+  await batch.write({ sync: true });
+}
+
+function closedError(directory: string): StateError {
+  return new StateError('STATE_CLOSED', `Expected the state in ${directory} to be open, but it was closed`, { directory });
+}

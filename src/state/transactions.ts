@@ -1,0 +1,98 @@
+import type { ColumnTrie, PreviousSlot } from './column-trie.js';
+import type { KeyPart } from './types.js';
+
+/** A committed transaction waiting to be persisted: its log position and its writes as encoded (key, value) pairs. */
+export interface SealedTransaction {
+  position: number;
+  /** Alternating encoded key and encoded value; a null value deletes the key. Flat to save an object per write. */
+  writes: ReadonlyArray<Buffer | null>;
+}
+
+interface UndoEntry {
+  trie: ColumnTrie;
+  key: readonly KeyPart[];
+  previous: PreviousSlot;
+}
+
+const NO_WRITES: ReadonlyArray<Buffer | null> = Object.freeze([]);
+
+/**
+ * The open transaction (undo log and encoded writes) and the queue of sealed ones. Everything here is synchronous:
+ * the engine calls it for every write of every command.
+ */
+export class Transactions {
+  private undoLog: UndoEntry[] = [];
+  /** Keys deleted in the open transaction, whose tombstones commit purges. */
+  private deletedKeys: UndoEntry[] = [];
+  private writes: Array<Buffer | null> = [];
+  /**
+   * Sealed, not yet persisted, oldest first. Bounded only by how far persist lags behind processing; the broker reads
+   * pendingCount to apply back-pressure long before memory runs out.
+   */
+  private sealed: SealedTransaction[] = [];
+  private lastCommittedPosition: number;
+
+  constructor(persistedPosition: number) {
+    this.lastCommittedPosition = persistedPosition;
+  }
+
+  get position(): number {
+    return this.lastCommittedPosition;
+  }
+
+  get pendingCount(): number {
+    return this.sealed.length;
+  }
+
+  recordPut(trie: ColumnTrie, key: readonly KeyPart[], previous: PreviousSlot, encodedKey: Buffer, encodedValue: Buffer): void {
+    this.undoLog.push({ trie, key, previous });
+    this.writes.push(encodedKey, encodedValue);
+  }
+
+  recordDelete(trie: ColumnTrie, key: readonly KeyPart[], previous: PreviousSlot, encodedKey: Buffer): void {
+    const entry: UndoEntry = { trie, key, previous };
+    this.undoLog.push(entry);
+    this.deletedKeys.push(entry);
+    this.writes.push(encodedKey, null);
+  }
+
+  commit(position: number): void {
+    if (!Number.isSafeInteger(position) || position <= this.lastCommittedPosition) {
+      throw new RangeError(`Expected to commit a transaction at a position after ${this.lastCommittedPosition}, but got ${position}`);
+    }
+    for (const { trie, key } of this.deletedKeys) trie.purge(key);
+    this.sealed.push({ position, writes: this.writes.length === 0 ? NO_WRITES : this.writes });
+    this.lastCommittedPosition = position;
+    this.reset();
+  }
+
+  rollback(): void {
+    for (let index = this.undoLog.length - 1; index >= 0; index--) {
+      const { trie, key, previous } = this.undoLog[index];
+      trie.restore(key, previous);
+    }
+    this.reset();
+  }
+
+  /** How many sealed transactions, oldest first, have a position <= upToPosition. */
+  countSealedUpTo(upToPosition: number): number {
+    let count = 0;
+    while (count < this.sealed.length && this.sealed[count].position <= upToPosition) count++;
+    return count;
+  }
+
+  sealedTransactions(count: number): readonly SealedTransaction[] {
+    return this.sealed.slice(0, count);
+  }
+
+  /** Forgets the oldest `count` sealed transactions once RocksDB has them. */
+  dropSealed(count: number): void {
+    this.sealed.splice(0, count);
+  }
+
+  private reset(): void {
+    if (this.undoLog.length > 0) this.undoLog = [];
+    if (this.deletedKeys.length > 0) this.deletedKeys = [];
+    if (this.writes.length > 0) this.writes = [];
+  }
+}
