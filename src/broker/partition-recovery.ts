@@ -22,6 +22,8 @@ export interface RecoveryOptions {
   partitionId: number;
   directory: string;
   fsync: boolean;
+  /** Log segment size; small segments let tests see compaction. */
+  segmentSizeBytesMax?: number;
   jobStreams: JobStreamRegistry;
   /** Wall clock for snapshot metadata only. */
   nowMs: () => number;
@@ -33,7 +35,7 @@ export interface RecoveryOptions {
  * snapshot first.
  */
 export async function recoverPartition(options: RecoveryOptions): Promise<RecoveredPartition> {
-  const log = await SegmentedLog.open({ directory: join(options.directory, 'log'), fsync: options.fsync });
+  const log = await SegmentedLog.open({ directory: join(options.directory, 'log'), fsync: options.fsync, segmentSizeBytesMax: options.segmentSizeBytesMax });
   const snapshots = new SnapshotStore({ dataDirectory: options.directory });
   const stateDirectory = join(options.directory, 'state');
   if (!existsSync(stateDirectory)) {

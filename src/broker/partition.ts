@@ -42,6 +42,7 @@ export interface PartitionOptions {
   jobStreams: JobStreamRegistry;
   listener: PartitionListener;
   fsync?: boolean;
+  segmentSizeBytesMax?: number;
   /** Back-pressure: commands waiting to be processed or made durable beyond this are refused. */
   pendingCommandsMax?: number;
   /** How often due jobs (timeouts, back-offs) are looked for. */
@@ -97,6 +98,7 @@ export class Partition {
       partitionId: options.partitionId,
       directory: options.directory,
       fsync: options.fsync ?? true,
+      segmentSizeBytesMax: options.segmentSizeBytesMax,
       jobStreams: options.jobStreams,
       nowMs: () => options.clock.nowMs(),
     });
