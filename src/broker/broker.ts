@@ -62,6 +62,7 @@ export class Broker {
     this.monitoringPort = this.monitoring.port;
     this.gateway = new GatewayServer(this.client, { host: this.config.host, port: this.config.gatewayPort });
     this.gatewayPort = await this.gateway.start();
+    this.client.setAdvertisedPort(this.gatewayPort);
     this.snapshotTimer = setInterval(() => void this.snapshotAll(), this.config.snapshotPeriodMs);
     this.snapshotTimer.unref();
     this.logger.info(`Tributary broker ${this.config.nodeId} ready: gateway on ${this.config.host}:${this.gatewayPort}, monitoring on port ${this.monitoringPort}, data in ${dataDirectory}`);

@@ -28,7 +28,7 @@ export class LocalBrokerClient implements BrokerClient {
   private partitions: Partition[] = [];
   private readonly pending = new Map<number, PendingRequest>();
   private readonly jobListeners = new Set<(jobType: string) => void>();
-  private readonly streamPushes = new Map<number, (job: ActivatedJobRecord) => void>();
+  private readonly streamPushes = new Map<number, (job: ActivatedJobRecord) => boolean>();
   private nextRequestId = 1;
   private nextStreamId = 1;
   private roundRobin = 0;
@@ -40,6 +40,11 @@ export class LocalBrokerClient implements BrokerClient {
 
   attach(partitions: Partition[]): void {
     this.partitions = partitions;
+  }
+
+  /** The gateway's port once bound (the configured one may be 0, "any free port"). */
+  setAdvertisedPort(port: number): void {
+    this.address.port = port;
   }
 
   topology(): Topology {
@@ -102,7 +107,7 @@ export class LocalBrokerClient implements BrokerClient {
     return () => this.jobListeners.delete(listener);
   }
 
-  openJobStream(request: JobStreamRequest, push: (job: ActivatedJobRecord) => void): () => void {
+  openJobStream(request: JobStreamRequest, push: (job: ActivatedJobRecord) => boolean): () => void {
     const streamId = this.nextStreamId++;
     this.streamPushes.set(streamId, push);
     this.jobStreams.add({ streamId, ...request });
@@ -126,10 +131,7 @@ export class LocalBrokerClient implements BrokerClient {
       return;
     }
     const push = this.streamPushes.get(effect.streamId);
-    if (push) {
-      push({ key: effect.jobKey, value: effect.job });
-      return;
-    }
+    if (push && push({ key: effect.jobKey, value: effect.job })) return;
     // The stream closed between activation and push: give the job back so another worker gets it.
     try {
       partition.submit({ valueType: 'JOB', intent: 'YIELD', key: effect.jobKey, value: {} });

@@ -38,7 +38,7 @@ export function parseVariables(text: string | undefined): string {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`Expected --variables to be a JSON object, but it is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`Expected --variables to be a JSON object, but it is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`Expected --variables to be a JSON object, but got: ${text}`);

@@ -20,8 +20,10 @@ export interface BrokerClient {
   /**
    * Opens a job stream (StreamActivatedJobs): the broker activates jobs of the type for this stream as they become
    * activatable and calls push after the activation is committed. Returns a function that closes the stream.
+   * push returns false when the job could not be handed to the client (the stream is closed or cancelled); the
+   * broker should then give the job back (JOB YIELD) so that another worker can activate it at once.
    */
-  openJobStream(request: JobStreamRequest, push: (job: ActivatedJobRecord) => void): () => void;
+  openJobStream(request: JobStreamRequest, push: (job: ActivatedJobRecord) => boolean): () => void;
 }
 
 export interface CommandRequest {

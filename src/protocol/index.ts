@@ -8,3 +8,4 @@ export * from './values.js';
 export * from './codec/value-codec.js';
 export * from './codec/record-codec.js';
 export * from './exported-json.js';
+export * from './json-document.js';

@@ -1,4 +1,4 @@
-import type { JobBatchRecordValue, JobRecordValue, Record } from '../../protocol/index.js';
+import { stringifyJson, type JobBatchRecordValue, type JobRecordValue, type Record } from '../../protocol/index.js';
 import type { EngineState, JobLifecycle } from '../../state/domain/index.js';
 
 type Applier = (record: Record) => void;
@@ -26,7 +26,7 @@ export function jobAppliers(state: EngineState): [string, Applier][] {
       jobs.deleteJob(record.key);
       state.elementInstances.updateInstance(value.elementInstanceKey, () => ({
         jobKey: -1n,
-        completionVariables: JSON.stringify(value.variables ?? {}),
+        completionVariables: stringifyJson(value.variables ?? {}),
       }));
     }],
     ['JOB.FAILED', (record) => {

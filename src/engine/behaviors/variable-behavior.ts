@@ -1,4 +1,4 @@
-import type { VariableRecordValue } from '../../protocol/index.js';
+import { stringifyJson, type VariableRecordValue } from '../../protocol/index.js';
 import type { ReadonlyEngineState } from '../../state/domain/index.js';
 import type { Writers } from '../writers.js';
 
@@ -41,7 +41,8 @@ export class VariableBehavior {
   }
 
   private setVariable(scopeKey: bigint, name: string, value: unknown, owner: VariableOwner): void {
-    const json = JSON.stringify(value === undefined ? null : value);
+    // Variables may hold 64-bit integers as bigints (clients send them losslessly); they stay exact in JSON text.
+    const json = value === undefined || value === null ? 'null' : stringifyJson(value);
     const existing = this.state.variables.getLocal(scopeKey, name);
     if (existing && existing.value === json) return;
     const record: VariableRecordValue = {

@@ -1,3 +1,4 @@
+import { parseJson } from '../../protocol/index.js';
 import type { StateStore } from '../index.js';
 import type { Column } from '../types.js';
 
@@ -49,7 +50,7 @@ export class VariableState implements ReadonlyVariableState {
 
   getVisibleValue(scopeKey: bigint, name: string): unknown {
     const found = this.findVisible(scopeKey, name);
-    return found ? JSON.parse(found.variable.value) : undefined;
+    return found ? parseJson(found.variable.value) : undefined;
   }
 
   collectVisible(scopeKey: bigint, names?: readonly string[]): { [name: string]: unknown } {
@@ -57,14 +58,14 @@ export class VariableState implements ReadonlyVariableState {
     if (names && names.length > 0) {
       for (const name of names) {
         const found = this.findVisible(scopeKey, name);
-        if (found) document[name] = JSON.parse(found.variable.value);
+        if (found) document[name] = parseJson(found.variable.value);
       }
       return document;
     }
     let scope: bigint | undefined = scopeKey;
     for (let depth = 0; scope !== undefined && scope >= 0n && depth < SCOPE_DEPTH_MAX; depth++) {
       this.forEachLocal(scope, (name, variable) => {
-        if (!(name in document)) document[name] = JSON.parse(variable.value);
+        if (!(name in document)) document[name] = parseJson(variable.value);
       });
       scope = this.parents.get(scope);
     }

@@ -1,5 +1,5 @@
 import type { BpmnElementType, ExecutableFlowNode } from '../../../bpmn/index.js';
-import type { ProcessInstanceRecordValue, Record } from '../../../protocol/index.js';
+import { parseJson, type ProcessInstanceRecordValue, type Record } from '../../../protocol/index.js';
 import type { CommandProcessor, ElementContext, ProcessingContext } from '../../context.js';
 import { evaluateMappings } from '../../behaviors/index.js';
 import type { ElementProcessor } from './element-processor.js';
@@ -71,7 +71,7 @@ export class BpmnStreamProcessor implements CommandProcessor {
   /** Zeebe's output semantics: with output mappings, job variables stay local and only mapped values propagate. */
   private applyOutputs(element: ElementContext, completionVariables: string | undefined, context: ProcessingContext): boolean {
     const { variables } = context.behaviors;
-    const document = completionVariables ? (JSON.parse(completionVariables) as { [name: string]: unknown }) : undefined;
+    const document = completionVariables ? (parseJson(completionVariables) as { [name: string]: unknown }) : undefined;
     const outputs = element.element.outputMappings;
     if (outputs.length === 0) {
       if (document) variables.mergePropagate(element.key, document, element.value);

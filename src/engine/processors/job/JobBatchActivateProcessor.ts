@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT_ID, type JobBatchRecordValue, type JobRecordValue, type Record } from '../../../protocol/index.js';
+import { DEFAULT_TENANT_ID, stringifyJson, type JobBatchRecordValue, type JobRecordValue, type Record } from '../../../protocol/index.js';
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
 
 /**
@@ -62,5 +62,5 @@ function validate(request: JobBatchRecordValue): string | undefined {
 }
 
 function estimateSizeBytes(variables: { [name: string]: unknown }): number {
-  return JSON.stringify(variables).length;
+  return stringifyJson(variables).length;
 }

@@ -1,0 +1,70 @@
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { TributaryError } from '../../errors.js';
+import { activatedJob } from '../activated-job.js';
+import type { ActivatedJobRecord } from '../broker-client.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { invalidArgument, toStatus } from '../grpc-errors.js';
+import type { ActivatedJobMessage, StreamActivatedJobsRequest } from '../messages.js';
+import { durationMs, tenantIdsOrDefault } from '../request-fields.js';
+
+type StreamActivatedJobsCall = ServerWritableStream<StreamActivatedJobsRequest, ActivatedJobMessage>;
+
+/**
+ * StreamActivatedJobs -> openJobStream: the brokers activate jobs of the type for this stream and push each one
+ * after its activation is committed; the gateway writes it as an ActivatedJob. The stream lives until the client
+ * cancels it or the gateway stops.
+ */
+export class JobStreamsHandler {
+  /** Closes one open stream (broker side and call); the set is what stop() closes. */
+  private readonly openStreams = new Set<() => void>();
+  private closed = false;
+
+  constructor(private readonly context: GatewayContext) {}
+
+  readonly handle = (call: StreamActivatedJobsCall): void => {
+    try {
+      this.open(call);
+    } catch (error) {
+      call.emit('error', toStatus(error, 'StreamActivatedJobs', this.context.logger));
+    }
+  };
+
+  /** Closes every open stream; the clients see the stream complete and reconnect elsewhere. */
+  close(): void {
+    this.closed = true;
+    for (const close of this.openStreams) close();
+  }
+
+  private open(call: StreamActivatedJobsCall): void {
+    const request = call.request;
+    if (request.type.length === 0) {
+      throw invalidArgument("Expected to stream jobs of a type, but 'type' is empty", { field: 'type' });
+    }
+    if (this.closed) throw new TributaryError('SHUTTING_DOWN', 'The gateway is shutting down');
+    let open = true;
+    const push = (job: ActivatedJobRecord): boolean => {
+      if (!open || call.cancelled) return false;
+      call.write(activatedJob(job.key, job.value));
+      return true;
+    };
+    const closeBrokerStream = this.context.broker.openJobStream(
+      {
+        type: request.type,
+        worker: request.worker,
+        timeoutMs: durationMs(request.timeout, 'timeout'),
+        fetchVariables: request.fetchVariable,
+        tenantIds: tenantIdsOrDefault(request.tenantIds),
+      },
+      push,
+    );
+    const close = (): void => {
+      if (!open) return;
+      open = false;
+      this.openStreams.delete(close);
+      closeBrokerStream();
+      if (!call.cancelled) call.end();
+    };
+    this.openStreams.add(close);
+    call.on('cancelled', close);
+  }
+}
