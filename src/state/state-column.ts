@@ -1,22 +1,13 @@
-import { ByteWriter, writeValue, type Value } from '../protocol/index.js';
+import type { Value } from '../protocol/index.js';
 import { TOMBSTONE, type ColumnTrie } from './column-trie.js';
 import { encodeKey } from './key-codec.js';
 import type { Transactions } from './transactions.js';
 import type { Column, KeyPart } from './types.js';
 
-/** One writer reused for every value: encoding is on the hot path, and the result is copied out at once. */
-const valueWriter = new ByteWriter(4096);
-
-function encodeValueCopy(value: Value): Buffer {
-  valueWriter.offset = 0;
-  writeValue(valueWriter, value);
-  return valueWriter.toBuffer();
-}
-
 /**
  * A column bound to its in-memory trie and to the store's transactions. Reads come from memory; a write changes
- * memory at once (so the same transaction reads it), records how to undo it, and encodes key and value right away:
- * what reaches RocksDB is the value as it was at put, whatever the caller does with the object later.
+ * memory at once (so the same transaction reads it), records how to undo it, and encodes the key right away; the
+ * value is encoded when persisted, so callers must treat values they put as immutable (put a new object instead).
  *
  * An entry put during a forEachWithPrefix visit under the visited prefix may be visited too (Map iteration order).
  */
@@ -55,13 +46,13 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   put(key: K, value: V): void {
     this.checkKeyLength(key);
     if (value === undefined) throw new TypeError(`Expected a value to put into column '${this.name}', but got undefined (use delete)`);
-    // Encoding first: a key part RocksDB cannot order throws before memory changes.
+    // Encoding the key first: a key part RocksDB cannot order throws before memory changes. The value is encoded
+    // when persisted (the contract: a value put is never mutated afterwards).
     const encodedKey = encodeKey(this.keyPrefix, key);
-    const encodedValue = encodeValueCopy(value);
     // A copy of the key, because rollback walks it again and the caller may reuse its array.
     const keyCopy = key.slice();
     const previous = this.trie.set(keyCopy, value);
-    this.transactions.recordPut(this.trie, keyCopy, previous, encodedKey, encodedValue);
+    this.transactions.recordPut(this.trie, keyCopy, previous, encodedKey, value);
   }
 
   delete(...key: K): void {

@@ -94,23 +94,34 @@ describe('StateStore reads and writes', () => {
     expect(children.countWithPrefix([2n, 10n])).toBe(1);
   });
 
-  it('keeps the value as it was at put, whatever the caller does with the object later', async () => {
-    // given a value put and then mutated by a careless caller
+  it('persists the net effect of a window of transactions: the last value wins, a short-lived entry leaves nothing', async () => {
+    // given several transactions persisted together, overwriting one key and creating and deleting another
     const directory = await newDirectory();
     const store = await openStore(directory);
     const jobs = store.column<[bigint], { retries: number }>('jobs', 1);
-    const job = { retries: 3 };
-    jobs.put([1n], job);
-    job.retries = 0;
+    jobs.put([1n], { retries: 3 });
+    jobs.put([2n], { retries: 9 });
     store.commitTransaction(1);
     await store.persist(1);
+    jobs.put([1n], { retries: 2 });
+    jobs.put([3n], { retries: 1 });
+    store.commitTransaction(2);
+    jobs.put([1n], { retries: 1 });
+    jobs.delete(3n);
+    jobs.delete(2n);
+    store.commitTransaction(3);
+    await store.persist(3);
     await store.close();
 
     // when reopening
     const reopened = await openStore(directory);
+    const reopenedJobs = reopened.column<[bigint], { retries: number }>('jobs', 1);
 
-    // then RocksDB has the value as it was put
-    expect(reopened.column<[bigint], { retries: number }>('jobs', 1).get(1n)).toEqual({ retries: 3 });
+    // then RocksDB has the last values and neither the short-lived nor the deleted entry
+    expect(reopenedJobs.get(1n)).toEqual({ retries: 1 });
+    expect(reopenedJobs.has(2n)).toBe(false);
+    expect(reopenedJobs.has(3n)).toBe(false);
+    expect(reopened.persistedPosition).toBe(3);
   });
 
   it('rejects keys of the wrong length and positions that do not increase', async () => {

@@ -1,4 +1,4 @@
-import { encodeValue, type Value } from '../protocol/index.js';
+import { ByteWriter, encodeValue, writeValue, type Value } from '../protocol/index.js';
 import { ColumnTrie } from './column-trie.js';
 import { StateError } from './errors.js';
 import { FORMAT_VERSION_KEY, POSITION_KEY, STATE_FORMAT_VERSION } from './format.js';
@@ -7,7 +7,7 @@ import { loadState } from './load-state.js';
 import { openRocksDatabase, type RocksDatabase } from './rocksdb.js';
 import { CHUNK_SIZE_BYTES_MAX_DEFAULT, writeSnapshot, type SnapshotTarget } from './snapshot-writer.js';
 import { StateColumn } from './state-column.js';
-import { Transactions } from './transactions.js';
+import { Transactions, type SealedTransaction, type StateWrite } from './transactions.js';
 import type { Column, KeyPart, SnapshotMetadata } from './types.js';
 
 export interface StateStoreOptions {
@@ -146,12 +146,9 @@ export class StateStore {
     if (count === 0) return;
     const sealed = this.transactions.sealedTransactions(count);
     const batch = this.database.batch();
-    for (const { writes } of sealed) {
-      for (let index = 0; index < writes.length; index += 2) {
-        const value = writes[index + 1];
-        if (value === null) batch.del(writes[index]!);
-        else batch.put(writes[index]!, value);
-      }
+    for (const write of coalesceWrites(sealed)) {
+      if (write.value !== null) batch.put(write.key, encodeValueCopy(write.value));
+      else if (write.existedBefore) batch.del(write.key);
     }
     const position = sealed[count - 1].position;
     batch.put(POSITION_KEY, encodeValue(position));
@@ -178,4 +175,29 @@ async function writeInitialMeta(database: RocksDatabase): Promise<void> {
 
 function closedError(directory: string): StateError {
   return new StateError('STATE_CLOSED', `Expected the state in ${directory} to be open, but it was closed`, { directory });
+}
+
+/**
+ * The net effect of a window of transactions, one write per key: the last value, and whether the key existed before
+ * the window. A key created and deleted inside the window needs no write at all.
+ */
+function coalesceWrites(sealed: readonly SealedTransaction[]): Iterable<StateWrite> {
+  const byKey = new Map<string, StateWrite>();
+  for (const { writes } of sealed) {
+    for (const write of writes) {
+      const id = write.key.toString('latin1');
+      const first = byKey.get(id);
+      byKey.set(id, first ? { key: write.key, value: write.value, existedBefore: first.existedBefore } : write);
+    }
+  }
+  return byKey.values();
+}
+
+/** One writer reused for every value: encoding is on the hot path, and the result is copied out at once. */
+const valueWriter = new ByteWriter(4096);
+
+function encodeValueCopy(value: Value): Buffer {
+  valueWriter.offset = 0;
+  writeValue(valueWriter, value);
+  return valueWriter.toBuffer();
 }

@@ -1,11 +1,22 @@
-import type { ColumnTrie, PreviousSlot } from './column-trie.js';
+import type { Value } from '../protocol/index.js';
+import { TOMBSTONE, type ColumnTrie, type PreviousSlot } from './column-trie.js';
 import type { KeyPart } from './types.js';
 
-/** A committed transaction waiting to be persisted: its log position and its writes as encoded (key, value) pairs. */
+/**
+ * One write of a committed transaction: the encoded key, the value (null deletes), and whether the key existed
+ * before the write. Values are encoded only when persisted, and only the last write of a key in a persisted window
+ * is encoded, so short-lived entries (an element instance that starts and ends between two fsyncs) cost nothing.
+ */
+export interface StateWrite {
+  key: Buffer;
+  value: Value | null;
+  existedBefore: boolean;
+}
+
+/** A committed transaction waiting to be persisted: its log position and its writes in order. */
 export interface SealedTransaction {
   position: number;
-  /** Alternating encoded key and encoded value; a null value deletes the key. Flat to save an object per write. */
-  writes: ReadonlyArray<Buffer | null>;
+  writes: readonly StateWrite[];
 }
 
 interface UndoEntry {
@@ -14,7 +25,7 @@ interface UndoEntry {
   previous: PreviousSlot;
 }
 
-const NO_WRITES: ReadonlyArray<Buffer | null> = Object.freeze([]);
+const NO_WRITES: readonly StateWrite[] = Object.freeze([]);
 
 /**
  * The open transaction (undo log and encoded writes) and the queue of sealed ones. Everything here is synchronous:
@@ -24,7 +35,7 @@ export class Transactions {
   private undoLog: UndoEntry[] = [];
   /** Keys deleted in the open transaction, whose tombstones commit purges. */
   private deletedKeys: UndoEntry[] = [];
-  private writes: Array<Buffer | null> = [];
+  private writes: StateWrite[] = [];
   /**
    * Sealed, not yet persisted, oldest first. Bounded only by how far persist lags behind processing; the broker reads
    * pendingCount to apply back-pressure long before memory runs out.
@@ -44,16 +55,16 @@ export class Transactions {
     return this.sealed.length;
   }
 
-  recordPut(trie: ColumnTrie, key: readonly KeyPart[], previous: PreviousSlot, encodedKey: Buffer, encodedValue: Buffer): void {
+  recordPut(trie: ColumnTrie, key: readonly KeyPart[], previous: PreviousSlot, encodedKey: Buffer, value: Value): void {
     this.undoLog.push({ trie, key, previous });
-    this.writes.push(encodedKey, encodedValue);
+    this.writes.push({ key: encodedKey, value, existedBefore: previous !== undefined && previous !== TOMBSTONE });
   }
 
   recordDelete(trie: ColumnTrie, key: readonly KeyPart[], previous: PreviousSlot, encodedKey: Buffer): void {
     const entry: UndoEntry = { trie, key, previous };
     this.undoLog.push(entry);
     this.deletedKeys.push(entry);
-    this.writes.push(encodedKey, null);
+    this.writes.push({ key: encodedKey, value: null, existedBefore: true });
   }
 
   commit(position: number): void {
