@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // End-to-end tests start brokers on fixed ports; files run in parallel with ports chosen per test.
     pool: 'forks',
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -13,6 +13,7 @@ import { findEntryIndexForPosition } from './log-position-search.js';
 import { MetricsRegistry } from './metrics.js';
 import { BrokerMonitoring } from './broker-monitoring.js';
 import { Partition } from './partition.js';
+import { DataDirectoryLock } from './data-directory-lock.js';
 import { registerPartitionMetrics } from './partition-metrics.js';
 
 export interface BrokerLogger {
@@ -38,6 +39,7 @@ export class Broker {
   private gateway: GatewayServer | undefined;
   private monitoring: MonitoringServer | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
+  private lock: DataDirectoryLock | undefined;
   gatewayPort = 0;
   monitoringPort = 0;
 
@@ -49,9 +51,20 @@ export class Broker {
     this.client = new LocalBrokerClient(new RoundRobinJobStreams(), { nodeId: config.nodeId, host: config.host, port: config.gatewayPort });
   }
 
+  /** Starts everything; when any part fails, what was started is stopped again and the error is rethrown. */
   async start(): Promise<void> {
+    try {
+      await this.startParts();
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const dataDirectory = resolve(this.config.dataDirectory);
     await mkdir(dataDirectory, { recursive: true });
+    this.lock = await DataDirectoryLock.acquire(dataDirectory);
     for (let partitionId = 1; partitionId <= this.config.partitionCount; partitionId++) {
       this.partitions.push(await this.openPartition(partitionId, join(dataDirectory, 'partitions', String(partitionId))));
     }
@@ -128,6 +141,11 @@ export class Broker {
 
   async stop(): Promise<void> {
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    const stopped = this.stopParts();
+    await stopped.finally(() => this.lock?.release());
+  }
+
+  private async stopParts(): Promise<void> {
     await this.gateway?.stop();
     await this.monitoring?.close();
     await this.snapshotAll();

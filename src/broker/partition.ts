@@ -54,6 +54,8 @@ const TERM = 1;
 /** Bound on the commands processed in one turn of the event loop, so gRPC and disk callbacks get their turn. */
 const COMMANDS_PER_TURN_MAX = 256;
 const PENDING_COMMANDS_MAX_DEFAULT = 20_000;
+/** The log's entry limit (16 MiB), less room for its own header. */
+const LOG_ENTRY_BYTES_MAX = 16 * 1024 * 1024 - 1024;
 
 interface QueuedCommand {
   command?: NewCommand;
@@ -155,13 +157,20 @@ export class Partition {
   }
 
   private processItem(item: QueuedCommand): void {
+    const encode = (records: Record[]) => {
+      const payload = encodeRecordBatch(records, this.writer);
+      if (payload.length > LOG_ENTRY_BYTES_MAX) {
+        throw new RangeError(`Expected the records of one command to fit in ${LOG_ENTRY_BYTES_MAX} bytes, but they take ${payload.length}`);
+      }
+      return payload;
+    };
     const result = item.command
-      ? this.engine.processCommand(this.positioned(item.command), { isNew: true, nextPosition: this.nextPosition + 1 })
-      : this.engine.processCommand(item.leftover!, { isNew: false, nextPosition: this.nextPosition });
+      ? this.engine.processCommand(this.positioned(item.command), { isNew: true, nextPosition: this.nextPosition + 1, encode })
+      : this.engine.processCommand(item.leftover!, { isNew: false, nextPosition: this.nextPosition, encode });
     let index = this.log.lastIndex;
     let lastPosition = this.nextPosition - 1;
     if (result.records.length > 0) {
-      index = this.log.append(TERM, encodeRecordBatch(result.records, this.writer));
+      index = this.log.append(TERM, result.payload ?? encodeRecordBatch(result.records, this.writer));
       lastPosition = result.records[result.records.length - 1].position;
       this.nextPosition = lastPosition + 1;
     }

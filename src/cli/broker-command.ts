@@ -30,7 +30,12 @@ export function brokerCommand(): Command {
         fsync: options.fsync,
       };
       const broker = new Broker(config);
-      await broker.start();
+      try {
+        await broker.start();
+      } catch (error) {
+        console.error(`Error: the broker could not start: ${(error as Error).message}`);
+        process.exit(1);
+      }
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

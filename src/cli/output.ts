@@ -11,7 +11,8 @@ export function print(options: OutputOptions, value: unknown, human: () => strin
 /** Prints an error the way a person can act on, and sets a non-zero exit code. */
 export function fail(error: unknown): void {
   const grpc = error as { code?: number; details?: string; message?: string };
-  const status = grpc.code !== undefined ? ` (${GRPC_STATUS_NAMES[grpc.code] ?? `status ${grpc.code}`})` : '';
+  // Only gRPC errors carry a numeric code; Node's errors carry names like ENOENT, already in their message.
+  const status = typeof grpc.code === 'number' ? ` (${GRPC_STATUS_NAMES[grpc.code] ?? `status ${grpc.code}`})` : '';
   console.error(`Error${status}: ${grpc.details || grpc.message || String(error)}`);
   process.exitCode = 1;
 }

@@ -10,6 +10,18 @@ import { ProcessCache } from './process-cache.js';
 import { COMMAND_PROCESSORS } from './processors/command-processors.js';
 import { Writers } from './writers.js';
 
+export interface ProcessOptions {
+  /** True for a command not yet in the log: it is returned as the first record. */
+  isNew: boolean;
+  /** The position the first record written gets. */
+  nextPosition: number;
+  /**
+   * Encodes the records for the log. It runs before the state transaction commits, so a batch that cannot be
+   * encoded (a value too large or too deep) is undone and answered as a processing error instead of half-applied.
+   */
+  encode?: (records: Record[]) => Buffer;
+}
+
 export interface EngineOptions {
   partitionId: number;
   store: StateStore;
@@ -54,7 +66,7 @@ export class Engine {
    * Processes a command. A new command (not yet in the log) must carry its position and timestamp and is returned
    * as the first record; a leftover command (already in the log) gets only its results, from nextPosition on.
    */
-  processCommand(command: Record, options: { isNew: boolean; nextPosition: number }): ProcessingResult {
+  processCommand(command: Record, options: ProcessOptions): ProcessingResult {
     try {
       return this.processBatch(command, options);
     } catch (error) {
@@ -62,7 +74,7 @@ export class Engine {
     }
   }
 
-  private processBatch(command: Record, options: { isNew: boolean; nextPosition: number }): ProcessingResult {
+  private processBatch(command: Record, options: ProcessOptions): ProcessingResult {
     const writers = this.writers;
     writers.beginBatch(options.nextPosition, command.timestamp);
     if (options.isNew) {
@@ -85,8 +97,9 @@ export class Engine {
       this.state.keys.reload();
       return { records: [], responses: writers.responses, sideEffects: writers.sideEffects, leftoverCommands: [] };
     }
+    const payload = options.encode?.(writers.records);
     this.store.commitTransaction(writers.records[writers.records.length - 1]?.position ?? command.position);
-    return { records: writers.records, responses: writers.responses, sideEffects: writers.sideEffects, leftoverCommands };
+    return { records: writers.records, responses: writers.responses, sideEffects: writers.sideEffects, leftoverCommands, payload };
   }
 
   private processOne(command: Record): void {
@@ -109,12 +122,37 @@ export class Engine {
    * An unexpected error while processing: undo the batch, then write the command with a PROCESSING_ERROR
    * rejection and an ERROR event, so the partition goes on with the next command instead of getting stuck.
    */
-  private processingFailed(command: Record, options: { isNew: boolean; nextPosition: number }, error: unknown): ProcessingResult {
+  private processingFailed(command: Record, options: ProcessOptions, error: unknown): ProcessingResult {
     this.store.rollbackTransaction();
     this.state.keys.reload();
     const writers = this.writers;
     writers.beginBatch(options.nextPosition, command.timestamp);
     if (options.isNew) writers.addPositioned(command);
+    let payload = this.tryEncode(options, () => this.writeFailure(command, error));
+    if (payload === null) {
+      // Even the command cannot be encoded: log it without its value, so the log stays readable.
+      this.store.rollbackTransaction();
+      this.state.keys.reload();
+      const withoutValue = { ...command, value: {} };
+      writers.beginBatch(options.nextPosition, command.timestamp);
+      if (options.isNew) writers.addPositioned(withoutValue);
+      payload = this.tryEncode(options, () => this.writeFailure(withoutValue, error)) ?? undefined;
+    }
+    this.store.commitTransaction(writers.records[writers.records.length - 1].position);
+    return { records: writers.records, responses: writers.responses, sideEffects: [], leftoverCommands: [], payload };
+  }
+
+  private tryEncode(options: ProcessOptions, write: () => void): Buffer | undefined | null {
+    write();
+    try {
+      return options.encode?.(this.writers.records);
+    } catch {
+      return null;
+    }
+  }
+
+  private writeFailure(command: Record, error: unknown): void {
+    const writers = this.writers;
     writers.setSource(command);
     const message = error instanceof Error ? error.message : String(error);
     writers.appendRejection(command, 'PROCESSING_ERROR', `Expected to process command, but an unexpected error occurred: ${message}`);
@@ -125,8 +163,6 @@ export class Engine {
       processInstanceKey: -1n,
     });
     this.state.markProcessed(command.position);
-    this.store.commitTransaction(writers.records[writers.records.length - 1].position);
-    return { records: writers.records, responses: writers.responses, sideEffects: [], leftoverCommands: [] };
   }
 
   /**

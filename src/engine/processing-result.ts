@@ -17,6 +17,8 @@ export interface ProcessingResult {
   records: Record[];
   responses: PendingResponse[];
   sideEffects: SideEffect[];
+  /** The records encoded as one log entry, when the caller asked for it (see ProcessOptions.encode). */
+  payload?: Buffer;
   /** Follow-up commands written unprocessed because the batch reached its bound; process them next, in order. */
   leftoverCommands: Record[];
 }

@@ -1,8 +1,16 @@
 import { TributaryError } from '../errors.js';
-import { DEFAULT_TENANT_ID, NO_KEY, parseKey, partitionIdOf, type VariableDocument } from '../protocol/index.js';
+import {
+  DEFAULT_TENANT_ID,
+  JSON_NESTING_DEPTH_MAX,
+  jsonNestingDepth,
+  NO_KEY,
+  parseJson,
+  parseKey,
+  partitionIdOf,
+  type VariableDocument,
+} from '../protocol/index.js';
 import type { BrokerClient } from './broker-client.js';
 import { invalidArgument } from './grpc-errors.js';
-import { parseJson } from '../protocol/index.js';
 
 /** Node's timers fire at once when asked for more than 2^31-1 ms (24.8 days); longer waits are cut to that. */
 export const TIMER_DELAY_MAX_MS = 2 ** 31 - 1;
@@ -45,6 +53,10 @@ export function partitionOfKey(broker: BrokerClient, key: bigint, field: string)
  */
 export function variablesDocument(text: string, field = 'variables'): VariableDocument {
   if (text.length === 0) return {};
+  // Only a long text can nest deeply, so short ones skip the scan.
+  if (text.length > JSON_NESTING_DEPTH_MAX * 2 && jsonNestingDepth(text) > JSON_NESTING_DEPTH_MAX) {
+    throw invalidArgument(`Expected ${field} to nest at most ${JSON_NESTING_DEPTH_MAX} levels deep, but it nests ${jsonNestingDepth(text)} levels`, { field });
+  }
   let document: unknown;
   try {
     document = parseJson(text);

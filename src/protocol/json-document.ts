@@ -11,6 +11,29 @@ const POSSIBLY_UNSAFE_INTEGER = /\d{16,}/;
 const INT64_MAX = 0x7fffffffffffffffn;
 const INT64_MIN = -0x8000000000000000n;
 
+/**
+ * How deeply a variable document may nest (objects and arrays), as Jackson limits it for Zeebe. Deeper documents
+ * would overflow the stack of the recursive code that encodes, copies and evaluates values.
+ */
+export const JSON_NESTING_DEPTH_MAX = 1000;
+
+/** The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count). */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (code === 0x7d || code === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 /** Parses JSON text; throws a SyntaxError when it is not JSON. */
 export function parseJson(text: string): unknown {
   return POSSIBLY_UNSAFE_INTEGER.test(text) ? new LosslessJsonParser(text).parse() : JSON.parse(text);
