@@ -5,8 +5,10 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // End-to-end tests start brokers on fixed ports; files run in parallel with ports chosen per test.
+    // Native RocksDB handles and child brokers are safest in separate processes; brokers bind port 0, so test files
+    // run in parallel without port clashes.
     pool: 'forks',
+    // Compiles dist/ once, for the tests that start the broker as a real child process.
     globalSetup: ['test/support/global-setup.ts'],
   },
 });
