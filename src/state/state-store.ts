@@ -3,15 +3,18 @@ import { ColumnTrie } from './column-trie.js';
 import { StateError } from './errors.js';
 import { FORMAT_VERSION_KEY, POSITION_KEY, STATE_FORMAT_VERSION } from './format.js';
 import { encodeColumnPrefix } from './key-codec.js';
-import { loadState } from './load-state.js';
+import { openMeta } from './open-meta.js';
 import { openRocksDatabase, type RocksDatabase } from './rocksdb.js';
 import { CHUNK_SIZE_BYTES_MAX_DEFAULT, writeSnapshot, type SnapshotTarget } from './snapshot-writer.js';
 import { StateColumn } from './state-column.js';
 import { Transactions, type SealedTransaction, type StateWrite } from './transactions.js';
+import { ValueCache } from './value-cache.js';
 import type { Column, KeyPart, SnapshotMetadata } from './types.js';
 
 export interface StateStoreOptions {
   directory: string;
+  /** Bound on persisted values kept in memory (the unpersisted overlay comes on top). */
+  cacheEntriesMax?: number;
   /** The wall clock for snapshot timestamps; a simulation passes its own. */
   nowMs?: () => number;
 }
@@ -26,14 +29,18 @@ export interface TakeSnapshotOptions {
 }
 
 /**
- * A partition's state: columns of key/value entries, served from memory (see ColumnTrie for the memory limit),
- * persisted to RocksDB one batch per persist call.
+ * A partition's state: columns of key/value entries in RocksDB, read synchronously through each column's overlay of
+ * unpersisted writes and a bounded cache (see StateColumn), persisted one batch per persist call. Opening reads only
+ * the meta entries, so a restart does not depend on the size of the state.
  *
  * Durability: batches are written without fsync. The log is the source of truth, and every batch carries the
  * position it covers, so after a power loss RocksDB recovers to some earlier, consistent position and the log
  * replays the rest. (The binding applies a batch synchronously on the calling thread; an fsync there would stall
  * the engine.)
  */
+/** Persisted values kept in memory by default: about 100 MB of typical engine values. */
+export const CACHE_ENTRIES_MAX_DEFAULT = 200_000;
+
 export class StateStore {
   private readonly columns = new Map<string, StateColumn<readonly KeyPart[], Value>>();
   private readonly transactions: Transactions;
@@ -46,9 +53,9 @@ export class StateStore {
   private constructor(
     readonly directory: string,
     private readonly database: RocksDatabase,
-    private readonly tries: Map<string, ColumnTrie>,
     persistedPosition: number,
     private readonly nowMs: () => number,
+    private readonly cache: ValueCache,
   ) {
     this.persistedPositionValue = persistedPosition;
     this.transactions = new Transactions(persistedPosition);
@@ -57,9 +64,10 @@ export class StateStore {
   static async open(options: StateStoreOptions): Promise<StateStore> {
     const database = await openRocksDatabase(options.directory);
     try {
-      const loaded = await loadState(database, options.directory);
-      if (loaded.isNew) await writeInitialMeta(database);
-      return new StateStore(options.directory, database, loaded.tries, loaded.persistedPosition, options.nowMs ?? Date.now);
+      const meta = openMeta(database, options.directory);
+      if (meta.isNew) await writeInitialMeta(database);
+      const cache = new ValueCache(options.cacheEntriesMax ?? CACHE_ENTRIES_MAX_DEFAULT);
+      return new StateStore(options.directory, database, meta.persistedPosition, options.nowMs ?? Date.now, cache);
     } catch (error) {
       await database.close();
       throw error;
@@ -74,13 +82,8 @@ export class StateStore {
       this.checkKeyLength(name, existing.keyLength, keyLength);
       return existing as unknown as Column<K, V>;
     }
-    let trie = this.tries.get(name);
-    if (trie === undefined) {
-      trie = new ColumnTrie(keyLength);
-      this.tries.set(name, trie);
-    }
-    this.checkKeyLength(name, trie.keyLength, keyLength);
-    const column = new StateColumn<K, V>(name, trie, encodeColumnPrefix(name), this.transactions);
+    const overlay = new ColumnTrie(keyLength);
+    const column = new StateColumn<K, V>(name, overlay, encodeColumnPrefix(name), this.transactions, this.database, this.cache);
     this.columns.set(name, column as unknown as StateColumn<readonly KeyPart[], Value>);
     return column;
   }
@@ -146,13 +149,15 @@ export class StateStore {
     if (count === 0) return;
     const sealed = this.transactions.sealedTransactions(count);
     const batch = this.database.batch();
-    for (const write of coalesceWrites(sealed)) {
+    const writes = [...coalesceWrites(sealed)];
+    for (const write of writes) {
       if (write.value !== null) batch.put(write.key, encodeValueCopy(write.value));
       else if (write.existedBefore) batch.del(write.key);
     }
     const position = sealed[count - 1].position;
     batch.put(POSITION_KEY, encodeValue(position));
     await batch.write();
+    for (const write of writes) write.column.settle(write.parts, write.key, write.value);
     this.transactions.dropSealed(count);
     this.persistedPositionValue = position;
   }
@@ -187,7 +192,7 @@ function coalesceWrites(sealed: readonly SealedTransaction[]): Iterable<StateWri
     for (const write of writes) {
       const id = write.key.toString('latin1');
       const first = byKey.get(id);
-      byKey.set(id, first ? { key: write.key, value: write.value, existedBefore: first.existedBefore } : write);
+      byKey.set(id, first ? { ...write, existedBefore: first.existedBefore } : write);
     }
   }
   return byKey.values();

@@ -1,6 +1,11 @@
 import type { Value } from '../protocol/index.js';
-import { TOMBSTONE, type ColumnTrie, type PreviousSlot } from './column-trie.js';
+import type { ColumnTrie, PreviousSlot } from './column-trie.js';
 import type { KeyPart } from './types.js';
+
+/** What a write needs to settle its column's overlay once persisted (StateColumn implements it). */
+export interface SettlingColumn {
+  settle(key: readonly KeyPart[], encodedKey: Buffer, value: Value | null): void;
+}
 
 /**
  * One write of a committed transaction: the encoded key, the value (null deletes), and whether the key existed
@@ -11,6 +16,8 @@ export interface StateWrite {
   key: Buffer;
   value: Value | null;
   existedBefore: boolean;
+  column: SettlingColumn;
+  parts: readonly KeyPart[];
 }
 
 /** A committed transaction waiting to be persisted: its log position and its writes in order. */
@@ -33,8 +40,6 @@ const NO_WRITES: readonly StateWrite[] = Object.freeze([]);
  */
 export class Transactions {
   private undoLog: UndoEntry[] = [];
-  /** Keys deleted in the open transaction, whose tombstones commit purges. */
-  private deletedKeys: UndoEntry[] = [];
   private writes: StateWrite[] = [];
   /**
    * Sealed, not yet persisted, oldest first. Bounded only by how far persist lags behind processing; the broker reads
@@ -55,23 +60,24 @@ export class Transactions {
     return this.sealed.length;
   }
 
-  recordPut(trie: ColumnTrie, key: readonly KeyPart[], previous: PreviousSlot, encodedKey: Buffer, value: Value): void {
+  /** Records a write of the open transaction (value null deletes) and how to undo it in the overlay. */
+  recordWrite(
+    column: SettlingColumn,
+    trie: ColumnTrie,
+    key: readonly KeyPart[],
+    previous: PreviousSlot,
+    encodedKey: Buffer,
+    value: Value | null,
+    existedBefore: boolean,
+  ): void {
     this.undoLog.push({ trie, key, previous });
-    this.writes.push({ key: encodedKey, value, existedBefore: previous !== undefined && previous !== TOMBSTONE });
-  }
-
-  recordDelete(trie: ColumnTrie, key: readonly KeyPart[], previous: PreviousSlot, encodedKey: Buffer): void {
-    const entry: UndoEntry = { trie, key, previous };
-    this.undoLog.push(entry);
-    this.deletedKeys.push(entry);
-    this.writes.push({ key: encodedKey, value: null, existedBefore: true });
+    this.writes.push({ key: encodedKey, value, existedBefore, column, parts: key });
   }
 
   commit(position: number): void {
     if (!Number.isSafeInteger(position) || position <= this.lastCommittedPosition) {
       throw new RangeError(`Expected to commit a transaction at a position after ${this.lastCommittedPosition}, but got ${position}`);
     }
-    for (const { trie, key } of this.deletedKeys) trie.purge(key);
     this.sealed.push({ position, writes: this.writes.length === 0 ? NO_WRITES : this.writes });
     this.lastCommittedPosition = position;
     this.reset();
@@ -103,7 +109,6 @@ export class Transactions {
 
   private reset(): void {
     if (this.undoLog.length > 0) this.undoLog = [];
-    if (this.deletedKeys.length > 0) this.deletedKeys = [];
     if (this.writes.length > 0) this.writes = [];
   }
 }

@@ -20,6 +20,11 @@ export interface ReadonlyColumn<K extends readonly KeyPart[], V extends Value> {
   forEachWithPrefix(prefix: KeyPart[], visitor: (value: V, key: K) => boolean | void): void;
   /** How many entries have keys that start with the prefix. */
   countWithPrefix(prefix: KeyPart[]): number;
+  /**
+   * Visits entries with from <= key < to (compared part by part; shorter tuples sort first): persisted entries in key
+   * order, then unpersisted ones. Returning false stops the visit.
+   */
+  forEachInRange(from: KeyPart[], to: KeyPart[], visitor: (value: V, key: K) => boolean | void): void;
 }
 
 export interface Column<K extends readonly KeyPart[], V extends Value> extends ReadonlyColumn<K, V> {

@@ -17,6 +17,8 @@ export interface ElementInstance {
   jobKey: bigint;
   /** Variables a worker completed the element's job with (JSON text), until the element completes. */
   completionVariables?: string;
+  /** Scopes: a terminate end event was reached; the scope completes once its other children are terminated. */
+  terminateEndEventReached?: boolean;
 }
 
 export interface ReadonlyElementInstanceState {
@@ -80,7 +82,8 @@ export class ElementInstanceState implements ReadonlyElementInstanceState {
       this.children.delete(flowScopeKey, key);
       this.updateInstance(flowScopeKey, (parent) => ({ childCount: parent.childCount - 1 }));
     }
-    this.clearTakenFlows(key);
+    // Tokens waiting at a join count as active sequence flows, so a scope without them has no taken flows to clear.
+    if (instance.activeSequenceFlows > 0) this.clearTakenFlows(key);
   }
 
   incrementTakenFlow(flowScopeKey: bigint, gatewayId: string, flowId: string): void {
