@@ -11,6 +11,8 @@ export const DELETED: Value = Object.freeze({ deleted: true }) as unknown as Val
 
 /** Entries read from RocksDB per page of a prefix visit: a visit that stops early reads little. */
 const PREFIX_PAGE_ENTRIES = 64;
+/** Bound on the first key parts remembered as absent from RocksDB; the memory is cleared when it is reached. */
+const EMPTY_FIRST_PARTS_MAX = 100_000;
 
 /**
  * A column in three tiers: the overlay (a trie of writes not yet in RocksDB, including the open transaction's),
@@ -22,6 +24,18 @@ const PREFIX_PAGE_ENTRIES = 64;
  * ones in the order they were written.
  */
 export class StateColumn<K extends readonly KeyPart[], V extends Value> implements Column<K, V> {
+  /**
+   * First key parts known to have no entry in RocksDB (a visit found none, and none was persisted since). Most
+   * reads of a fresh entity (the variables of a new scope, the children of a new element instance) then skip RocksDB.
+   */
+  private readonly emptyFirstParts = new Set<KeyPart>();
+  /**
+   * Where a visit of a first-part prefix may start in RocksDB: below it lie only entries already deleted (in the
+   * overlay or in RocksDB). Queue-like prefixes (activatable jobs of a type) are consumed from their low end, and
+   * without this every visit would wade through the tombstones of everything consumed before.
+   */
+  private readonly scanStarts = new Map<KeyPart, Buffer>();
+
   constructor(
     readonly name: string,
     private readonly overlay: ColumnTrie,
@@ -75,7 +89,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   forEachInRange(from: KeyPart[], to: KeyPart[], visitor: (value: V, key: K) => boolean | void): void {
     const visit = visitor as unknown as (value: Value, key: KeyPart[]) => boolean | void;
-    if (!this.visitPersisted(encodeKey(this.keyPrefix, from), encodeKey(this.keyPrefix, to), visit)) return;
+    if (this.visitPersisted(encodeKey(this.keyPrefix, from), encodeKey(this.keyPrefix, to), visit) === false) return;
     // The overlay holds only unpersisted writes: few enough to filter part by part.
     this.overlay.forEachWithPrefix([], (value, key) => {
       if (value === DELETED || compareKeys(key, from) < 0 || compareKeys(key, to) >= 0) return true;
@@ -94,6 +108,11 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   /** After a persist: the overlay entry goes (unless written again since) and the cache keeps the value. */
   settle(key: readonly KeyPart[], encodedKey: Buffer, value: Value | null): void {
+    if (value !== null) {
+      this.emptyFirstParts.delete(key[0]);
+      const start = this.scanStarts.get(key[0]);
+      if (start !== undefined && encodedKey.compare(start) < 0) this.scanStarts.set(key[0], encodedKey);
+    }
     const inOverlay = this.overlay.get(key);
     if (inOverlay !== (value ?? DELETED)) return;
     this.overlay.restore(key, undefined);
@@ -108,6 +127,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   private read(key: readonly KeyPart[], encodedKey?: Buffer): Value | undefined {
     const pending = this.overlay.get(key);
     if (pending !== undefined) return pending === DELETED ? undefined : pending;
+    if (key.length > 1 && this.emptyFirstParts.has(key[0])) return undefined;
     const encoded = encodedKey ?? encodeKey(this.keyPrefix, key);
     const id = encoded.toString('latin1');
     const cached = this.cache.get(id);
@@ -119,26 +139,62 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   }
 
   private visit(prefix: readonly KeyPart[], visitor: (value: Value, key: KeyPart[]) => boolean | void): void {
-    const lower = encodeKey(this.keyPrefix, prefix);
-    if (!this.visitPersisted(lower, upperBound(lower), visitor)) return;
+    const firstPartOnly = prefix.length === 1 && this.overlay.keyLength > 1;
+    if (!(firstPartOnly && this.emptyFirstParts.has(prefix[0]))) {
+      const lower = encodeKey(this.keyPrefix, prefix);
+      const upper = upperBound(lower);
+      const start = firstPartOnly ? this.scanStarts.get(prefix[0]) : undefined;
+      const live = { first: undefined as Buffer | undefined };
+      const visited = this.visitPersisted(start ?? lower, upper, visitor, live);
+      if (firstPartOnly) this.rememberScanStart(prefix[0], live.first ?? (visited === false ? undefined : upper));
+      if (visited === false) return;
+      if (visited === 0 && firstPartOnly && start === undefined) this.rememberEmpty(prefix[0]);
+    }
     this.overlay.forEachWithPrefix(prefix, (value, key) => (value === DELETED ? true : visitor(value, key)));
+  }
+
+  /** After a rollback an entry deleted in the overlay may live again: forget every scan start. */
+  forgetScanStarts(): void {
+    this.scanStarts.clear();
+  }
+
+  private rememberScanStart(firstPart: KeyPart, start: Buffer | undefined): void {
+    if (start === undefined) return;
+    if (this.scanStarts.size >= EMPTY_FIRST_PARTS_MAX) this.scanStarts.clear();
+    this.scanStarts.set(firstPart, start);
+  }
+
+  private rememberEmpty(firstPart: KeyPart): void {
+    if (this.emptyFirstParts.size >= EMPTY_FIRST_PARTS_MAX) this.emptyFirstParts.clear();
+    this.emptyFirstParts.add(firstPart);
   }
 
   /**
    * Visits persisted entries in [lower, upper) in key order, skipping those the overlay shadows (their newer value,
-   * if any, is visited with the overlay); false when the visitor stopped. Reads RocksDB a page at a time.
+   * if any, is visited with the overlay). Reads RocksDB a page at a time. Returns false when the visitor stopped,
+   * else how many persisted entries the range held (0: none).
    */
-  private visitPersisted(lower: Buffer, upper: Buffer, visitor: (value: Value, key: KeyPart[]) => boolean | void): boolean {
+  private visitPersisted(
+    lower: Buffer,
+    upper: Buffer,
+    visitor: (value: Value, key: KeyPart[]) => boolean | void,
+    live: { first: Buffer | undefined } = { first: undefined },
+  ): false | number {
     let after: Buffer | undefined;
+    let found = 0;
     while (true) {
       const range = after ? { gt: after } : { gte: lower };
       const { rows } = this.database.querySync({ ...range, lt: upper, limit: PREFIX_PAGE_ENTRIES, keyEncoding: 'buffer', valueEncoding: 'buffer' });
+      found += rows.length / 2;
       for (let index = 0; index < rows.length; index += 2) {
         const key = decodeKeyParts(rows[index], this.keyPrefix.length);
-        if (this.overlay.get(key) !== undefined) continue;
+        const pending = this.overlay.get(key);
+        // An entry deleted in the overlay is dead; any other is live (visited here, or with the overlay).
+        if (pending !== DELETED && live.first === undefined) live.first = rows[index];
+        if (pending !== undefined) continue;
         if (visitor(decodeValue(rows[index + 1]), key) === false) return false;
       }
-      if (rows.length < PREFIX_PAGE_ENTRIES * 2) return true;
+      if (rows.length < PREFIX_PAGE_ENTRIES * 2) return found;
       after = rows[rows.length - 2];
     }
   }

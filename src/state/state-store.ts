@@ -107,6 +107,7 @@ export class StateStore {
 
   rollbackTransaction(): void {
     this.transactions.rollback();
+    for (const column of this.columns.values()) column.forgetScanStarts();
   }
 
   persist(upToPosition: number): Promise<void> {

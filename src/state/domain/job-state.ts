@@ -41,14 +41,11 @@ export class JobState implements ReadonlyJobState {
   }
 
   forEachActivatable(type: string, visitor: (jobKey: bigint, job: StoredJob) => boolean | void): void {
-    const keys: bigint[] = [];
+    // Visited directly, so an activation of a few jobs reads a few entries, not the whole queue of its type.
     this.activatable.forEachWithPrefix([type], (_flag, key) => {
-      keys.push(key[1]);
+      const job = this.getJob(key[1]);
+      return job ? visitor(key[1], job) : true;
     });
-    for (const jobKey of keys) {
-      const job = this.getJob(jobKey);
-      if (job && visitor(jobKey, job) === false) return;
-    }
   }
 
   forEachDeadlineUntil(fromMs: number, untilMs: number, visitor: (jobKey: bigint, deadlineMs: number) => boolean | void): void {
