@@ -1,5 +1,5 @@
 import { messages } from './messages.js';
-import type { ExecutableProcess } from './model.js';
+import type { ExecutableFlowNode, ExecutableProcess } from './model.js';
 import type { BpmnFlowElement } from './moddle-elements.js';
 import { report, type TransformContext } from './transform-context.js';
 
@@ -12,7 +12,13 @@ export function checkFlowNodes(
   process: ExecutableProcess,
   flowElements: readonly BpmnFlowElement[],
 ): void {
+  const ids = new Set(flowElements.map((element) => element.id));
   for (const node of process.elements.values()) {
+    if (!ids.has(node.id)) continue;
+    if (node.bpmnElementType === 'BOUNDARY_EVENT' && node.incoming.length > 0) {
+      report(context, node.id, messages.boundaryWithIncoming());
+    }
+    if (node.bpmnElementType === 'EVENT_BASED_GATEWAY') checkEventBasedGateway(context, node);
     if (node.bpmnElementType === 'START_EVENT' && node.incoming.length > 0) {
       report(context, node.id, messages.startEventWithIncoming());
     }
@@ -22,6 +28,15 @@ export function checkFlowNodes(
   }
   for (const gateway of flowElements.filter((element) => element.$type === 'bpmn:ExclusiveGateway')) {
     checkExclusiveGateway(context, process, gateway, flowElements);
+  }
+}
+
+function checkEventBasedGateway(context: TransformContext, gateway: ExecutableFlowNode): void {
+  if (gateway.outgoing.length < 2) report(context, gateway.id, messages.eventBasedGatewayTooFewFlows());
+  for (const flow of gateway.outgoing) {
+    const target = flow.target;
+    const isCatchEvent = target.bpmnElementType === 'INTERMEDIATE_CATCH_EVENT' && ['MESSAGE', 'TIMER', 'SIGNAL'].includes(target.bpmnEventType);
+    if (!isCatchEvent) report(context, gateway.id, messages.eventBasedGatewayTarget(target.id));
   }
 }
 

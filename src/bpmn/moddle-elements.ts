@@ -37,6 +37,68 @@ export interface BpmnFlowElement extends BpmnBaseElement {
   readonly sourceRef?: BpmnFlowElement;
   readonly targetRef?: BpmnFlowElement;
   readonly conditionExpression?: BpmnFormalExpression;
+  /** Boundary events. */
+  readonly attachedToRef?: BpmnFlowElement;
+  readonly cancelActivity?: boolean;
+  /** Receive tasks. */
+  readonly messageRef?: BpmnMessage;
+  /** Subprocesses. */
+  readonly flowElements?: BpmnFlowElement[];
+  readonly triggeredByEvent?: boolean;
+  /** Start events of event subprocesses. */
+  readonly isInterrupting?: boolean;
+}
+
+export interface BpmnMessage extends BpmnBaseElement {
+  readonly name?: string;
+}
+
+export interface BpmnError extends ModdleElement {
+  readonly errorCode?: string;
+}
+
+/** Message, timer, error and other event definitions; each reads the fields of its kind. */
+export interface BpmnEventDefinition extends ModdleElement {
+  readonly messageRef?: BpmnMessage;
+  readonly errorRef?: BpmnError;
+  readonly signalRef?: { readonly name?: string };
+  /** Link event definitions. */
+  readonly name?: string;
+  readonly timeDate?: BpmnFormalExpression;
+  readonly timeDuration?: BpmnFormalExpression;
+  readonly timeCycle?: BpmnFormalExpression;
+}
+
+export interface ZeebeSubscription extends ModdleElement {
+  readonly correlationKey?: string;
+}
+
+export interface ZeebeCalledElement extends ModdleElement {
+  readonly processId?: string;
+  readonly propagateAllChildVariables?: boolean;
+  readonly propagateAllParentVariables?: boolean;
+  readonly bindingType?: string;
+}
+
+export interface ZeebeScript extends ModdleElement {
+  readonly expression?: string;
+  readonly resultVariable?: string;
+}
+
+export interface ZeebeAssignmentDefinition extends ModdleElement {
+  readonly assignee?: string;
+  readonly candidateGroups?: string;
+  readonly candidateUsers?: string;
+}
+
+export interface ZeebeFormDefinition extends ModdleElement {
+  readonly formKey?: string;
+  readonly formId?: string;
+}
+
+export interface ZeebeTaskSchedule extends ModdleElement {
+  readonly dueDate?: string;
+  readonly followUpDate?: string;
 }
 
 export type BpmnSequenceFlow = BpmnFlowElement;

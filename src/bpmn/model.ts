@@ -5,14 +5,28 @@
 
 export type BpmnElementType =
   | 'PROCESS'
+  | 'SUB_PROCESS'
+  | 'EVENT_SUB_PROCESS'
+  | 'CALL_ACTIVITY'
   | 'START_EVENT'
+  | 'INTERMEDIATE_CATCH_EVENT'
+  | 'INTERMEDIATE_THROW_EVENT'
+  | 'BOUNDARY_EVENT'
   | 'END_EVENT'
   | 'SERVICE_TASK'
+  | 'SEND_TASK'
+  | 'BUSINESS_RULE_TASK'
+  | 'USER_TASK'
+  | 'SCRIPT_TASK'
+  | 'RECEIVE_TASK'
+  | 'MANUAL_TASK'
+  | 'TASK'
   | 'EXCLUSIVE_GATEWAY'
   | 'PARALLEL_GATEWAY'
+  | 'EVENT_BASED_GATEWAY'
   | 'SEQUENCE_FLOW';
 
-export type BpmnEventType = 'UNSPECIFIED' | 'NONE';
+export type BpmnEventType = 'UNSPECIFIED' | 'NONE' | 'MESSAGE' | 'TIMER' | 'ERROR' | 'TERMINATE' | 'SIGNAL' | 'LINK';
 
 /** A problem in user input, with where it is; collected and reported together, never thrown. */
 export interface Problem {
@@ -63,6 +77,36 @@ export interface JobDefinition {
   headers: { [key: string]: string };
 }
 
+/** A message to wait for: its name and (except on start events) the correlation key, both possibly FEEL. */
+export interface MessageDefinition {
+  name: Expression;
+  correlationKey?: Expression;
+}
+
+/** A timer: a point in time (timeDate), a delay (timeDuration) or a repetition (timeCycle, R<n>/<duration>). */
+export interface TimerDefinition {
+  kind: 'date' | 'duration' | 'cycle';
+  expression: Expression;
+}
+
+/** What an error catch event catches (undefined code: every error) or what an error end event throws. */
+export interface ErrorDefinition {
+  errorCode?: Expression;
+}
+
+/** zeebe:calledElement: the process a call activity starts, and which variables cross between the two. */
+export interface CalledElementDefinition {
+  processId: Expression;
+  propagateAllChildVariables: boolean;
+  propagateAllParentVariables: boolean;
+}
+
+/** zeebe:script: a FEEL expression whose result is set as the result variable. */
+export interface ScriptDefinition {
+  expression: Expression;
+  resultVariable: string;
+}
+
 export interface ExecutableFlowNode {
   id: string;
   name?: string;
@@ -78,6 +122,29 @@ export interface ExecutableFlowNode {
   job?: JobDefinition;
   inputMappings: Mapping[];
   outputMappings: Mapping[];
+  /** Message events and receive tasks. */
+  message?: MessageDefinition;
+  /** Timer events. */
+  timer?: TimerDefinition;
+  /** Link events: the link's name; a throw link jumps to the catch link of that name in its scope. */
+  link?: { name: string; target?: ExecutableFlowNode };
+  /** Signal events: the signal's name (possibly FEEL). */
+  signal?: { name: Expression };
+  /** Error boundary and end events. */
+  error?: ErrorDefinition;
+  /** Call activities. */
+  calledElement?: CalledElementDefinition;
+  /** Script tasks with zeebe:script. */
+  script?: ScriptDefinition;
+  /** Boundary events: the activity they are attached to, and whether they interrupt it (cancelActivity). */
+  attachedTo?: ExecutableFlowNode;
+  interrupting?: boolean;
+  /** Activities: the boundary events attached to them. */
+  boundaryEvents: ExecutableFlowNode[];
+  /** Scopes (process, embedded subprocess): the none start event their instances start at. */
+  noneStartEvent?: ExecutableFlowNode;
+  /** Scopes: the start events of their event subprocesses (each interrupting the scope or not). */
+  eventSubProcessStarts?: ExecutableFlowNode[];
 }
 
 export interface ExecutableProcess extends ExecutableFlowNode {
@@ -85,8 +152,8 @@ export interface ExecutableProcess extends ExecutableFlowNode {
   /** bpmnProcessId. */
   id: string;
   versionTag?: string;
-  /** The none start event a CreateProcessInstance starts at. */
-  noneStartEvent: ExecutableFlowNode;
+  /** Start events with an event definition (message, timer) of the process itself. */
+  eventStartEvents: ExecutableFlowNode[];
   /** Every flow node of the process by id, the process itself included. */
   elements: Map<string, ExecutableFlowNode>;
   /** Every sequence flow of the process by id. */

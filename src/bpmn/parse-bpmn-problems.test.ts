@@ -118,13 +118,13 @@ describe('problems in the model', () => {
     ]);
   });
 
-  it('reports a process without a none start event', () => {
+  it('reports a process without a start event', () => {
     // when
     const result = parseFixture('process-without-start-event.bpmn');
 
     // then
     expect(messagesOf(result.problems)).toEqual([
-      { elementId: 'no-start', message: "Process 'no-start' must have exactly one none start event" },
+      { elementId: 'no-start', message: "Process 'no-start' must have at least one start event" },
     ]);
   });
 
@@ -150,38 +150,55 @@ describe('problems in the model', () => {
 
   it('reports an unsupported element', () => {
     // when
-    const result = parseFixture('unsupported-user-task.bpmn');
+    const result = parseFixture('unsupported-complex-gateway.bpmn');
 
     // then
     expect(result.problems).toEqual([
       {
-        elementId: 'review',
-        message: "Elements of type 'bpmn:UserTask' are not supported yet",
+        elementId: 'decide',
+        message: "Elements of type 'bpmn:ComplexGateway' are not supported yet",
         line: 6,
         column: 5,
-        resourceName: 'unsupported-user-task.bpmn',
+        resourceName: 'unsupported-complex-gateway.bpmn',
       },
     ]);
   });
 
-  it('reports an unsupported timer event', () => {
+  it('reports a timer that is not ISO 8601', () => {
     // when
-    const result = parseFixture('unsupported-timer-event.bpmn');
+    const result = parseFixture('invalid-timer.bpmn');
 
     // then
     expect(messagesOf(result.problems)).toEqual([
-      { elementId: 'wait', message: "Elements of type 'bpmn:IntermediateCatchEvent' are not supported yet" },
+      {
+        elementId: 'wait',
+        message: "Invalid timer duration 'one day': Expected a duration in ISO 8601 format (e.g. 'PT10S'), but found 'one day'",
+      },
     ]);
   });
 
-  it('reports a timer start event, which leaves the process without a none start event', () => {
+  it('accepts a process with a timer start event and no none start event', () => {
     // when
-    const result = parseFixture('timer-start-event.bpmn');
+    const result = parseBpmn(readFileSync(new URL('../../test/fixtures/bpmn/timer-start-event.bpmn', import.meta.url)), 'timer-start-event.bpmn');
+
+    // then
+    expect(result.problems).toEqual([]);
+    expect(result.processes[0].noneStartEvent).toBeUndefined();
+    expect(result.processes[0].eventStartEvents.map((event) => [event.id, event.bpmnEventType])).toEqual([['every-day', 'TIMER']]);
+  });
+
+  it('reports an event-based gateway pointing at a task and a message without a name, every problem named', () => {
+    // when
+    const result = parseFixture('bad-event-models.bpmn');
 
     // then
     expect(messagesOf(result.problems)).toEqual([
-      { elementId: 'timer-start', message: "Process 'timer-start' must have exactly one none start event" },
-      { elementId: 'every-day', message: "Elements of type 'bpmn:TimerEventDefinition' are not supported yet" },
+      {
+        elementId: 'choose',
+        message:
+          "Event-based gateway must not have an outgoing sequence flow to other elements than message or timer intermediate catch events, but it points to 'task'",
+      },
+      { elementId: 'wait-for-payment', message: 'Must have a message name' },
     ]);
   });
 
@@ -247,11 +264,11 @@ describe('problems in the model', () => {
       ['review', 15],
     ]);
     expect(result.problems.map((problem) => problem.message)).toEqual([
-      "Process 'all-problems' must have exactly one none start event",
+      "Process 'all-problems' must have at least one start event",
       "Attribute 'type' must be present and not empty",
       expect.stringMatching(/^failed to parse expression 'amount >': /),
       "A sequence flow leaving the exclusive gateway 'gateway' must have a condition unless it is the default flow",
-      "Elements of type 'bpmn:UserTask' are not supported yet",
+      "Elements of type 'bpmn:ComplexGateway' are not supported yet",
     ]);
   });
 });

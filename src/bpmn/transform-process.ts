@@ -31,34 +31,151 @@ export function transformProcess(context: TransformContext, bpmnProcess: BpmnPro
     inputMappings: [],
     outputMappings: [],
     versionTag: versionTag?.value,
-    // Set below once the start event is known; a process without one is never returned.
-    noneStartEvent: undefined as unknown as ExecutableFlowNode,
+    boundaryEvents: [],
+    eventStartEvents: [],
     elements: new Map(),
     sequenceFlows: new Map(),
   };
   process.elements.set(process.id, process);
-  const flowElements = (bpmnProcess.flowElements ?? []).filter((element) => hasId(context, element));
+  transformScope(context, process, process, bpmnProcess.flowElements ?? []);
+  const startEvents = [...process.elements.values()].filter(
+    (node) => node.bpmnElementType === 'START_EVENT' && node.flowScope === process,
+  );
+  const noneStartEvents = startEvents.filter((node) => node.bpmnEventType === 'NONE');
+  if (noneStartEvents.length > 1) {
+    report(context, process.id, messages.noneStartEventCount(process.id));
+    return undefined;
+  }
+  if (startEvents.length === 0) {
+    report(context, process.id, messages.noStartEvent(process.id));
+    return undefined;
+  }
+  process.noneStartEvent = noneStartEvents[0];
+  process.eventStartEvents = startEvents.filter((node) => node.bpmnEventType !== 'NONE');
+  checkMessageStartNames(context, process);
+  return process;
+}
+
+/** Transforms the flow elements of a scope (the process or an embedded subprocess), recursing into subprocesses. */
+function transformScope(
+  context: TransformContext,
+  process: ExecutableProcess,
+  scope: ExecutableFlowNode,
+  elements: readonly BpmnFlowElement[],
+): void {
+  const flowElements = elements.filter((element) => hasId(context, element));
   const sequenceFlows = flowElements.filter((element) => element.$type === 'bpmn:SequenceFlow');
   const unsupportedIds = new Set<string>();
+  const transformed: { node: ExecutableFlowNode; element: BpmnFlowElement }[] = [];
   for (const element of flowElements.filter((candidate) => candidate.$type !== 'bpmn:SequenceFlow')) {
-    const result = transformFlowNode(context, element, process);
+    const result = transformFlowNode(context, element, scope);
     if (result.kind === 'node') {
       process.elements.set(result.node.id, result.node);
+      transformed.push(result);
     } else if (result.kind === 'unsupported') {
       unsupportedIds.add(element.id as string);
     }
+  }
+  for (const { node, element } of transformed) {
+    if (node.bpmnElementType === 'SUB_PROCESS') transformSubProcess(context, process, node, element);
+    if (node.bpmnElementType === 'EVENT_SUB_PROCESS') transformEventSubProcess(context, process, scope, node, element);
+  }
+  for (const { node, element } of transformed) {
+    if (node.bpmnElementType === 'BOUNDARY_EVENT') attachBoundaryEvent(context, process, node, element, unsupportedIds);
   }
   for (const flow of sequenceFlows) {
     transformSequenceFlow(context, flow, process, { unsupportedIds });
   }
   checkFlowNodes(context, process, flowElements);
-  const noneStartEvents = [...process.elements.values()].filter((node) => node.bpmnElementType === 'START_EVENT');
-  if (noneStartEvents.length !== 1) {
-    report(context, process.id, messages.noneStartEvent(process.id));
-    return undefined;
+  linkEvents(context, transformed.map(({ node }) => node));
+}
+
+/** Connects each throw link event to the catch link event of its name in the same scope. */
+function linkEvents(context: TransformContext, nodes: readonly ExecutableFlowNode[]): void {
+  const catches = new Map<string, ExecutableFlowNode>();
+  for (const node of nodes) {
+    if (node.bpmnElementType !== 'INTERMEDIATE_CATCH_EVENT' || !node.link) continue;
+    if (catches.has(node.link.name)) report(context, node.id, messages.duplicateLinkCatch(node.link.name));
+    catches.set(node.link.name, node);
   }
-  process.noneStartEvent = noneStartEvents[0];
-  return process;
+  for (const node of nodes) {
+    if (node.bpmnElementType !== 'INTERMEDIATE_THROW_EVENT' || !node.link) continue;
+    const target = catches.get(node.link.name);
+    if (!target) report(context, node.id, messages.missingLinkCatch(node.link.name));
+    node.link.target = target;
+  }
+}
+
+function transformSubProcess(context: TransformContext, process: ExecutableProcess, node: ExecutableFlowNode, element: BpmnFlowElement): void {
+  transformScope(context, process, node, element.flowElements ?? []);
+  const startEvents = [...process.elements.values()].filter(
+    (candidate) => candidate.bpmnElementType === 'START_EVENT' && candidate.flowScope === node,
+  );
+  if (startEvents.some((start) => start.bpmnEventType !== 'NONE')) {
+    report(context, node.id, messages.startEventDefinitionInSubProcess());
+  } else if (startEvents.length !== 1) {
+    report(context, node.id, messages.subProcessStartEvent());
+  } else {
+    node.noneStartEvent = startEvents[0];
+  }
+}
+
+function transformEventSubProcess(
+  context: TransformContext,
+  process: ExecutableProcess,
+  scope: ExecutableFlowNode,
+  node: ExecutableFlowNode,
+  element: BpmnFlowElement,
+): void {
+  transformScope(context, process, node, element.flowElements ?? []);
+  const startEvents = [...process.elements.values()].filter(
+    (candidate) => candidate.bpmnElementType === 'START_EVENT' && candidate.flowScope === node,
+  );
+  if (startEvents.length !== 1 || startEvents[0].bpmnEventType === 'NONE') {
+    report(context, node.id, messages.eventSubProcessStartEvent());
+    return;
+  }
+  scope.eventSubProcessStarts = [...(scope.eventSubProcessStarts ?? []), startEvents[0]];
+}
+
+function attachBoundaryEvent(
+  context: TransformContext,
+  process: ExecutableProcess,
+  node: ExecutableFlowNode,
+  element: BpmnFlowElement,
+  unsupportedIds: ReadonlySet<string>,
+): void {
+  const attachedId = element.attachedToRef?.id;
+  if (attachedId === undefined) {
+    if (!context.elementIdsWithUnresolvedReferences.has(node.id)) report(context, node.id, messages.boundaryWithoutAttachedTo());
+    return;
+  }
+  const activity = process.elements.get(attachedId);
+  if (activity === undefined) {
+    if (!unsupportedIds.has(attachedId)) report(context, node.id, messages.boundaryOnNonActivity());
+    return;
+  }
+  if (!isActivity(activity)) {
+    report(context, node.id, messages.boundaryOnNonActivity());
+    return;
+  }
+  node.attachedTo = activity;
+  activity.boundaryEvents.push(node);
+}
+
+function isActivity(node: ExecutableFlowNode): boolean {
+  const type = node.bpmnElementType;
+  return type.endsWith('_TASK') || type === 'TASK' || type === 'SUB_PROCESS' || type === 'CALL_ACTIVITY';
+}
+
+function checkMessageStartNames(context: TransformContext, process: ExecutableProcess): void {
+  const names = new Set<string>();
+  for (const start of process.eventStartEvents) {
+    const name = start.message?.name;
+    if (name === undefined || !name.isStatic) continue;
+    if (names.has(name.source)) report(context, start.id, messages.duplicateMessageStart(name.source));
+    names.add(name.source);
+  }
 }
 
 function hasId(context: TransformContext, element: BpmnFlowElement): boolean {

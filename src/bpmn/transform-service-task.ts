@@ -1,4 +1,5 @@
 import { checkTargetPath, compileExpressionField } from './expression-fields.js';
+import { compileExpression } from './feel/index.js';
 import { optionalExtensionElement } from './extension-elements.js';
 import { messages } from './messages.js';
 import type { ExecutableFlowNode, JobDefinition, Mapping } from './model.js';
@@ -24,14 +25,36 @@ export const SERVICE_TASK_EXTENSIONS = ['zeebe:TaskDefinition', 'zeebe:TaskHeade
 
 /** Adds what makes a service task run: its job definition (type, retries, headers) and its mappings. */
 export function transformServiceTask(context: TransformContext, task: BpmnFlowElement, node: ExecutableFlowNode): void {
+  transformJobWorker(context, task, node);
+  transformIoMapping(context, task, node);
+}
+
+/** The job definition of a job worker element (service, send, business rule, script task, message throw). */
+export function transformJobWorker(
+  context: TransformContext,
+  task: BpmnFlowElement,
+  node: ExecutableFlowNode,
+  extraHeaders: { [key: string]: string } = {},
+): void {
   const type = transformJobDefinition(context, task);
   const headers = transformTaskHeaders(context, task);
   if (type !== undefined) {
-    node.job = { ...type, headers };
+    node.job = { ...type, headers: { ...headers, ...extraHeaders } };
   }
-  const ioMapping = optionalExtensionElement<ZeebeIoMapping>(context, task, 'zeebe:IoMapping', 'ioMapping');
-  node.inputMappings = transformMappings(context, task.id, ioMapping?.inputParameters, false);
-  node.outputMappings = transformMappings(context, task.id, ioMapping?.outputParameters, true);
+}
+
+export function transformIoMapping(context: TransformContext, element: BpmnFlowElement, node: ExecutableFlowNode): void {
+  const ioMapping = optionalExtensionElement<ZeebeIoMapping>(context, element, 'zeebe:IoMapping', 'ioMapping');
+  node.inputMappings = transformMappings(context, element.id, ioMapping?.inputParameters, false);
+  node.outputMappings = transformMappings(context, element.id, ioMapping?.outputParameters, true);
+}
+
+/** A job definition with a fixed type (user tasks: Zeebe's job-based user task). */
+export function fixedJobDefinition(type: string, headers: { [key: string]: string }): JobDefinition | undefined {
+  const compiledType = compileExpression(type);
+  const retries = compileExpression(DEFAULT_RETRIES);
+  if ('problem' in compiledType || 'problem' in retries) return undefined;
+  return { type: compiledType.expression, retries: retries.expression, headers };
 }
 
 function transformJobDefinition(
@@ -96,7 +119,7 @@ function transformTaskHeaders(context: TransformContext, task: BpmnFlowElement):
  * As in Zeebe: input sources may be static values, and an input without a source maps null (element templates
  * write these); output sources must be FEEL.
  */
-function transformMappings(
+export function transformMappings(
   context: TransformContext,
   elementId: string | undefined,
   parameters: readonly ZeebeParameter[] | undefined,

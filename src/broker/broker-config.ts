@@ -1,3 +1,5 @@
+import type { KafkaFormat, KafkaKeyField, RecordFilterOptions } from '../exporters/index.js';
+
 /** Everything a single broker is started with; `tributary broker` fills it from flags. */
 export interface BrokerConfig {
   /** Where partitions keep their logs, state and snapshots. */
@@ -12,12 +14,32 @@ export interface BrokerConfig {
   nodeId: number;
   /** Append every record as JSON lines to this file (the built-in JSON-lines exporter). */
   exportJsonlFile?: string;
+  /** Mirror every record into Kafka (the Kafka exporter); off when left out. */
+  kafka?: KafkaExportConfig;
+  /**
+   * Serve the Confluent-compatible schema registry on this port (0 picks a free one). Left out, it is served on 8081
+   * only when the Kafka exporter writes Avro and no external registry is configured.
+   */
+  schemaRegistryPort?: number;
   /** fsync the log before acknowledging; off only for benchmarks that compare without durability. */
   fsync: boolean;
   /** How often each partition takes a snapshot and compacts its log. */
   snapshotPeriodMs: number;
   /** Back-pressure bound on commands waiting in one partition. */
   pendingCommandsMax: number;
+}
+
+export interface KafkaExportConfig {
+  /** host:port of Kafka brokers to bootstrap from. */
+  brokers: string[];
+  /** Topics are `<prefix>-<value-type>`; defaults to 'tributary'. */
+  topicPrefix?: string;
+  format?: KafkaFormat;
+  /** What the Kafka key is; the process instance key by default. */
+  keyField?: KafkaKeyField;
+  filter?: RecordFilterOptions;
+  /** An external Confluent-compatible registry for Avro schemas; the broker's own when left out. */
+  schemaRegistryUrl?: string;
 }
 
 export const BROKER_CONFIG_DEFAULTS: BrokerConfig = {

@@ -1,9 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RoundRobinJobStreams } from '../engine/index.js';
-import { JsonLinesExporter, type Exporter } from '../exporters/index.js';
+import { HttpSchemaRegistryClient, JsonLinesExporter, KafkaExporter, KafkajsProducer, type Exporter } from '../exporters/index.js';
 import { GatewayServer } from '../gateway/index.js';
-import { startMonitoringServer, type MonitoringServer } from '../http/index.js';
+import {
+  FileSchemaRegistryStore,
+  SCHEMA_REGISTRY_PORT_DEFAULT,
+  SchemaRegistry,
+  startMonitoringServer,
+  startSchemaRegistryServer,
+  type MonitoringServer,
+  type SchemaRegistryServer,
+} from '../http/index.js';
 import { decodeRecordBatch, type Record } from '../protocol/index.js';
 import type { BrokerConfig } from './broker-config.js';
 import { systemClock, type Clock } from './clock.js';
@@ -38,10 +46,14 @@ export class Broker {
   private positionStores: FileExporterPositionStore[] = [];
   private gateway: GatewayServer | undefined;
   private monitoring: MonitoringServer | undefined;
+  private schemaRegistry: SchemaRegistry | undefined;
+  private schemaRegistryServer: SchemaRegistryServer | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private lock: DataDirectoryLock | undefined;
   gatewayPort = 0;
   monitoringPort = 0;
+  /** The port of the built-in schema registry, 0 when it is not served. */
+  schemaRegistryPort = 0;
 
   constructor(
     readonly config: BrokerConfig,
@@ -70,6 +82,7 @@ export class Broker {
     }
     this.client.attach(this.partitions);
     registerPartitionMetrics(this.metrics, () => this.partitions);
+    await this.startSchemaRegistry(dataDirectory);
     await this.startExporters(dataDirectory);
     this.monitoring = await startMonitoringServer({ source: new BrokerMonitoring(this), host: this.config.host, port: this.config.monitoringPort });
     this.monitoringPort = this.monitoring.port;
@@ -89,6 +102,7 @@ export class Broker {
       directory,
       clock: this.clock,
       jobStreams: client.jobStreams,
+      partitionCount: this.config.partitionCount,
       fsync: this.config.fsync,
       pendingCommandsMax: this.config.pendingCommandsMax,
       listener: {
@@ -109,6 +123,8 @@ export class Broker {
     for (const partition of this.partitions) {
       const exporters: Exporter[] = [];
       if (this.config.exportJsonlFile) exporters.push(new JsonLinesExporter({ file: this.config.exportJsonlFile }));
+      const kafkaExporter = this.kafkaExporter();
+      if (kafkaExporter !== undefined) exporters.push(kafkaExporter);
       const positions = await FileExporterPositionStore.open(join(dataDirectory, 'partitions', String(partition.partitionId), 'exporter-positions.json'));
       this.positionStores.push(positions);
       const director = new ExporterDirector({
@@ -120,6 +136,36 @@ export class Broker {
       director.start((fromPosition) => readCommittedRecords(partition, fromPosition));
       this.directors.set(partition.partitionId, director);
     }
+  }
+
+  /**
+   * The registry keeps its events in the data directory. Served when a port is configured, or on 8081 when the Kafka
+   * exporter writes Avro and has no external registry.
+   */
+  private async startSchemaRegistry(dataDirectory: string): Promise<void> {
+    const kafka = this.config.kafka;
+    const neededByExporter = kafka !== undefined && kafka.format === 'avro' && kafka.schemaRegistryUrl === undefined;
+    const port = this.config.schemaRegistryPort ?? (neededByExporter ? SCHEMA_REGISTRY_PORT_DEFAULT : undefined);
+    if (port === undefined) return;
+    this.schemaRegistry = await SchemaRegistry.open(new FileSchemaRegistryStore(join(dataDirectory, 'schema-registry')));
+    this.schemaRegistryServer = await startSchemaRegistryServer(this.schemaRegistry, { host: this.config.host, port });
+    this.schemaRegistryPort = this.schemaRegistryServer.port;
+    this.logger.info(`Schema registry of broker ${this.config.nodeId} on ${this.config.host}:${this.schemaRegistryPort}`);
+  }
+
+  /** One Kafka exporter (with its own producer) per partition, when Kafka is configured. */
+  private kafkaExporter(): KafkaExporter | undefined {
+    const kafka = this.config.kafka;
+    if (kafka === undefined) return undefined;
+    const registryUrl = kafka.schemaRegistryUrl ?? this.schemaRegistryServer?.url;
+    return new KafkaExporter({
+      producer: new KafkajsProducer({ brokers: kafka.brokers, clientId: `tributary-${this.config.nodeId}` }),
+      topicPrefix: kafka.topicPrefix,
+      format: kafka.format,
+      keyField: kafka.keyField,
+      filter: kafka.filter,
+      schemaRegistry: kafka.format === 'avro' && registryUrl !== undefined ? new HttpSchemaRegistryClient(registryUrl) : undefined,
+    });
   }
 
   exporterDirector(partitionId: number): ExporterDirector | undefined {
@@ -152,6 +198,8 @@ export class Broker {
     for (const partition of this.partitions) await partition.close();
     for (const director of this.directors.values()) await director.close();
     for (const positions of this.positionStores) await positions.close();
+    await this.schemaRegistryServer?.close();
+    await this.schemaRegistry?.close();
   }
 }
 

@@ -130,6 +130,10 @@ export class LocalBrokerClient implements BrokerClient {
       for (const listener of this.jobListeners) listener(effect.jobType);
       return;
     }
+    if (effect.kind === 'send-command') {
+      this.forwardCommand(effect);
+      return;
+    }
     const push = this.streamPushes.get(effect.streamId);
     if (push && push({ key: effect.jobKey, value: effect.job })) return;
     // The stream closed between activation and push: give the job back so another worker gets it.
@@ -137,6 +141,21 @@ export class LocalBrokerClient implements BrokerClient {
       partition.submit({ valueType: 'JOB', intent: 'YIELD', key: effect.jobKey, value: {} });
     } catch {
       // Under back-pressure the job's activation times out instead, and it becomes activatable then.
+    }
+  }
+
+  /**
+   * Delivers a command one partition sends another (message subscriptions live on the partition of their
+   * correlation key). Under back-pressure it is dropped, as Zeebe drops an unsent command: the sender's state still
+   * waits, and a later publish or subscription correlates.
+   */
+  private forwardCommand(effect: Extract<SideEffect, { kind: 'send-command' }>): void {
+    const target = this.partitions.find((candidate) => candidate.partitionId === effect.partitionId);
+    const { valueType, intent, key, value } = effect.command;
+    try {
+      target?.submit({ valueType, intent, key, value: value as Record['value'] });
+    } catch {
+      // See above.
     }
   }
 

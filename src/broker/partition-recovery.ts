@@ -25,6 +25,8 @@ export interface RecoveryOptions {
   /** Log segment size; small segments let tests see compaction. */
   segmentSizeBytesMax?: number;
   jobStreams: JobStreamRegistry;
+  /** Partitions in the cluster: messages live on the partition their correlation key hashes to. */
+  partitionCount?: number;
   /** Wall clock for snapshot metadata only. */
   nowMs: () => number;
 }
@@ -43,7 +45,7 @@ export async function recoverPartition(options: RecoveryOptions): Promise<Recove
     if (latest) await restoreSnapshot(latest.directory, stateDirectory);
   }
   const store = await openStateCoveringLog(log, snapshots, stateDirectory, options.nowMs);
-  const engine = new Engine({ partitionId: options.partitionId, store, jobStreams: options.jobStreams });
+  const engine = new Engine({ partitionId: options.partitionId, partitionCount: options.partitionCount, store, jobStreams: options.jobStreams });
   const { nextPosition, unprocessedCommands } = replayLog(log, store, engine);
   await store.persist(store.position);
   return { log, store, snapshots, engine, nextPosition, unprocessedCommands };

@@ -1,5 +1,5 @@
 import type { Engine, PendingResponse, ProcessingResult, SideEffect } from '../engine/index.js';
-import { DueJobCommands, type JobStreamRegistry } from '../engine/index.js';
+import { DueJobCommands, DueTimerCommands, type JobStreamRegistry } from '../engine/index.js';
 import { TributaryError } from '../errors.js';
 import type { SegmentedLog } from '../log/index.js';
 import {
@@ -47,6 +47,10 @@ export interface PartitionOptions {
   pendingCommandsMax?: number;
   /** How often due jobs (timeouts, back-offs) are looked for. */
   jobCheckIntervalMs?: number;
+  /** Partitions in the cluster (message correlation routes by it); default 1. */
+  partitionCount?: number;
+  /** How often due timers and expired messages are looked for; BPMN timers fire within this much of their due date. */
+  timerCheckIntervalMs?: number;
 }
 
 /** Raft comes with the cluster; until then a partition is its own leader in term 1. */
@@ -54,6 +58,8 @@ const TERM = 1;
 /** Bound on the commands processed in one turn of the event loop, so gRPC and disk callbacks get their turn. */
 const COMMANDS_PER_TURN_MAX = 256;
 const PENDING_COMMANDS_MAX_DEFAULT = 20_000;
+/** Timers fire within tens of milliseconds of their due date. */
+const TIMER_CHECK_INTERVAL_DEFAULT_MS = 25;
 /** The log's entry limit (16 MiB), less room for its own header. */
 const LOG_ENTRY_BYTES_MAX = 16 * 1024 * 1024 - 1024;
 
@@ -82,6 +88,8 @@ export class Partition {
   private jobCheckTimer: NodeJS.Timeout | undefined;
   private readonly writer = new ByteWriter(64 * 1024);
   private readonly dueJobs: DueJobCommands;
+  private timerCheckTimer: NodeJS.Timeout | undefined;
+  private readonly dueTimers: DueTimerCommands;
   private closed = false;
 
   private constructor(
@@ -93,6 +101,7 @@ export class Partition {
     private nextPosition: number,
   ) {
     this.dueJobs = new DueJobCommands(engine.state.jobs);
+    this.dueTimers = new DueTimerCommands(engine.state.timers, engine.state.messages);
   }
 
   static async open(options: PartitionOptions): Promise<Partition> {
@@ -102,12 +111,14 @@ export class Partition {
       fsync: options.fsync ?? true,
       segmentSizeBytesMax: options.segmentSizeBytesMax,
       jobStreams: options.jobStreams,
+      partitionCount: options.partitionCount,
       nowMs: () => options.clock.nowMs(),
     });
     const partition = new Partition(options, recovered.log, recovered.store, recovered.snapshots, recovered.engine, recovered.nextPosition);
     for (const leftover of recovered.unprocessedCommands) partition.queue.push({ leftover });
     partition.scheduleDrain();
     partition.startJobChecks();
+    partition.startTimerChecks();
     return partition;
   }
 
@@ -252,6 +263,25 @@ export class Partition {
     this.scheduleDrain();
   }
 
+  // --- BPMN timers and message time to live (engine-owned scheduling) ---------------------------------------
+
+  private startTimerChecks(): void {
+    const intervalMs = this.options.timerCheckIntervalMs ?? TIMER_CHECK_INTERVAL_DEFAULT_MS;
+    this.timerCheckTimer = setInterval(() => this.checkDueTimers(), intervalMs);
+    this.timerCheckTimer.unref();
+  }
+
+  /** Writes TIMER TRIGGER and MESSAGE EXPIRE for what came due; the engine checks again with the command's time. */
+  private checkDueTimers(): void {
+    if (this.failed || this.closed) return;
+    const due = this.dueTimers.collect(this.options.clock.nowMs());
+    if (due.length === 0) return;
+    for (const command of due) this.queue.push({ command: { valueType: command.valueType, intent: command.intent, key: command.key, value: {} } });
+    this.scheduleDrain();
+  }
+
+  // ----------------------------------------------------------------------------------------------------------
+
   /** Takes a snapshot of what is durable and deletes the log below it (and below every exporter's position). */
   async snapshotAndCompact(exportedPosition: number): Promise<void> {
     await this.log.flush();
@@ -265,6 +295,7 @@ export class Partition {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.jobCheckTimer) clearInterval(this.jobCheckTimer);
+    if (this.timerCheckTimer) clearInterval(this.timerCheckTimer);
     // Let what was processed become durable, so the answers already computed are not lost.
     while (this.queueHead < this.queue.length && !this.failed) this.drain();
     if (!this.failed) {

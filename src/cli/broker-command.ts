@@ -1,6 +1,14 @@
 import { Command } from 'commander';
 import { Broker } from '../broker/broker.js';
-import { BROKER_CONFIG_DEFAULTS, type BrokerConfig } from '../broker/broker-config.js';
+import { BROKER_CONFIG_DEFAULTS, type BrokerConfig, type KafkaExportConfig } from '../broker/broker-config.js';
+import {
+  KAFKA_FORMATS,
+  KAFKA_KEY_FIELDS,
+  KAFKA_TOPIC_PREFIX_DEFAULT,
+  type KafkaFormat,
+  type KafkaKeyField,
+} from '../exporters/index.js';
+import type { RecordType, ValueType } from '../protocol/index.js';
 
 /** `tributary broker`: runs a single broker with its embedded gateway until SIGINT or SIGTERM. */
 export function brokerCommand(): Command {
@@ -14,6 +22,15 @@ export function brokerCommand(): Command {
     .option('--partitions <count>', 'number of partitions', integer, defaults.partitionCount)
     .option('--node-id <id>', 'this broker\'s node id', integer, defaults.nodeId)
     .option('--export-jsonl <file>', 'append every record to this file as JSON lines')
+    .option('--kafka-brokers <list>', 'mirror every record into Kafka: comma-separated host:port of Kafka brokers', list)
+    .option('--kafka-topic-prefix <prefix>', 'Kafka topics are <prefix>-<value-type>', KAFKA_TOPIC_PREFIX_DEFAULT)
+    .option('--kafka-format <format>', `format of Kafka messages: ${KAFKA_FORMATS.join(' or ')}`, oneOf(KAFKA_FORMATS), 'json')
+    .option('--kafka-key <field>', `what the Kafka key is: ${KAFKA_KEY_FIELDS.join(', ')}`, oneOf(KAFKA_KEY_FIELDS), 'processInstanceKey')
+    .option('--kafka-record-types <list>', 'export only these record types (COMMAND, EVENT, COMMAND_REJECTION)', list)
+    .option('--kafka-value-types <list>', 'export only these value types (PROCESS_INSTANCE, JOB, ...)', list)
+    .option('--kafka-process-ids <list>', 'export only records of these BPMN process ids (records of no process pass)', list)
+    .option('--schema-registry-url <url>', 'register Avro schemas in this external schema registry instead of the built-in one')
+    .option('--schema-registry-port <port>', 'serve the built-in schema registry on this port (default 8081 when --kafka-format avro needs it)', integer)
     .option('--snapshot-period <ms>', 'how often partitions take snapshots and compact their logs', integer, defaults.snapshotPeriodMs)
     .option('--no-fsync', 'do not fsync the log (unsafe: acknowledged data can be lost; for benchmarks only)')
     .action(async (options) => {
@@ -26,6 +43,8 @@ export function brokerCommand(): Command {
         partitionCount: options.partitions,
         nodeId: options.nodeId,
         exportJsonlFile: options.exportJsonl,
+        kafka: kafkaConfig(options),
+        schemaRegistryPort: options.schemaRegistryPort,
         snapshotPeriodMs: options.snapshotPeriod,
         fsync: options.fsync,
       };
@@ -52,6 +71,39 @@ export function brokerCommand(): Command {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
+}
+
+function kafkaConfig(options: { [name: string]: any }): KafkaExportConfig | undefined {
+  if (options.kafkaBrokers === undefined) return undefined;
+  return {
+    brokers: options.kafkaBrokers as string[],
+    topicPrefix: options.kafkaTopicPrefix as string,
+    format: options.kafkaFormat as KafkaFormat,
+    keyField: options.kafkaKey as KafkaKeyField,
+    filter: {
+      recordTypes: upperCase(options.kafkaRecordTypes) as RecordType[] | undefined,
+      valueTypes: upperCase(options.kafkaValueTypes) as ValueType[] | undefined,
+      bpmnProcessIds: options.kafkaProcessIds as string[] | undefined,
+    },
+    schemaRegistryUrl: options.schemaRegistryUrl as string | undefined,
+  };
+}
+
+function upperCase(items: string[] | undefined): string[] | undefined {
+  return items?.map((item) => item.toUpperCase());
+}
+
+function list(text: string): string[] {
+  const items = text.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+  if (items.length === 0) throw new Error(`Expected a comma-separated list, but got '${text}'`);
+  return items;
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): (text: string) => T {
+  return (text) => {
+    if (!(allowed as readonly string[]).includes(text)) throw new Error(`Expected one of ${allowed.join(', ')}, but got '${text}'`);
+    return text as T;
+  };
 }
 
 export function integer(text: string): number {

@@ -26,6 +26,8 @@ export interface EngineOptions {
   partitionId: number;
   store: StateStore;
   jobStreams?: JobStreamRegistry;
+  /** How many partitions the cluster has: messages live on the partition their correlation key hashes to. */
+  partitionCount?: number;
   /** Bound on the commands processed in one batch (the command and its follow-ups); the rest are processed next. */
   commandsPerBatchMax?: number;
 }
@@ -58,7 +60,14 @@ export class Engine {
       processes,
       jobStreams,
       awaitingResults: new Map<bigint, AwaitingResult>(),
-      behaviors: new Behaviors(this.state, this.writers, jobStreams),
+      behaviors: new Behaviors({
+        partitionId: options.partitionId,
+        partitionCount: options.partitionCount ?? 1,
+        state: this.state,
+        writers: this.writers,
+        jobStreams,
+        processes,
+      }),
     };
   }
 

@@ -1,2 +1,3 @@
 export * from './exporter.js';
 export * from './json-lines-exporter.js';
+export * from './kafka/index.js';

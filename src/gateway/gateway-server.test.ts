@@ -417,8 +417,6 @@ describe('GatewayServer, driven by the official client', () => {
 
     test.each([
       ['EvaluateDecision', () => zeebe.evaluateDecision({ decisionId: 'dish', variables: {} })],
-      ['PublishMessage', () => zeebe.publishMessage({ name: 'paid', correlationKey: 'order-1', variables: {} })],
-      ['BroadcastSignal', () => zeebe.broadcastSignal({ signalName: 'stop' })],
       ['ModifyProcessInstance', () => zeebe.modifyProcessInstance({ processInstanceKey: '2251799813685249', terminateInstructions: [{ elementInstanceKey: '2251799813685250' }] })],
     ])('%s answers UNIMPLEMENTED with its name', async (rpc, call) => {
       const error = await failure(call());

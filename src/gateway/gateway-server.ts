@@ -8,6 +8,8 @@ import { cancelProcessInstance } from './rpcs/cancel-process-instance.js';
 import { createProcessInstance, createProcessInstanceWithResult } from './rpcs/create-process-instance.js';
 import { deployProcess, deployResource } from './rpcs/deploy-resource.js';
 import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from './rpcs/job-commands.js';
+import { broadcastSignal } from './rpcs/broadcast-signal.js';
+import { publishMessage } from './rpcs/publish-message.js';
 import { resolveIncident } from './rpcs/resolve-incident.js';
 import { setVariables } from './rpcs/set-variables.js';
 import { JobStreamsHandler } from './rpcs/stream-activated-jobs.js';
@@ -143,6 +145,8 @@ export class GatewayServer {
       UpdateJobTimeout: this.unary('UpdateJobTimeout', (request) => updateJobTimeout(context, request)),
       SetVariables: this.unary('SetVariables', (request) => setVariables(context, request)),
       ResolveIncident: this.unary('ResolveIncident', (request) => resolveIncident(context, request)),
+      PublishMessage: this.unary('PublishMessage', (request) => publishMessage(context, request)),
+      BroadcastSignal: this.unary('BroadcastSignal', (request) => broadcastSignal(context, request)),
       ActivateJobs: activateJobs.handle,
       StreamActivatedJobs: jobStreams.handle,
     };

@@ -1,1 +1,2 @@
 export * from './monitoring.js';
+export * from './schema-registry/index.js';

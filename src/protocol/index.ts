@@ -9,3 +9,4 @@ export * from './codec/value-codec.js';
 export * from './codec/record-codec.js';
 export * from './exported-json.js';
 export * from './json-document.js';
+export * from './subscription-partition.js';

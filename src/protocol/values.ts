@@ -163,3 +163,79 @@ export interface MessageRecordValue {
   deadline: number;
   tenantId: string;
 }
+
+export interface MessageSubscriptionRecordValue {
+  processInstanceKey: bigint;
+  elementInstanceKey: bigint;
+  processDefinitionKey: bigint;
+  bpmnProcessId: string;
+  messageName: string;
+  correlationKey: string;
+  messageKey: bigint;
+  variables: VariableDocument;
+  interrupting: boolean;
+  tenantId: string;
+}
+
+export interface ProcessMessageSubscriptionRecordValue {
+  subscriptionPartitionId: number;
+  processInstanceKey: bigint;
+  elementInstanceKey: bigint;
+  bpmnProcessId: string;
+  messageName: string;
+  correlationKey: string;
+  messageKey: bigint;
+  variables: VariableDocument;
+  interrupting: boolean;
+  elementId: string;
+  tenantId: string;
+}
+
+export interface MessageStartEventSubscriptionRecordValue {
+  processDefinitionKey: bigint;
+  bpmnProcessId: string;
+  startEventId: string;
+  messageName: string;
+  messageKey: bigint;
+  correlationKey: string;
+  variables: VariableDocument;
+  processInstanceKey: bigint;
+  tenantId: string;
+}
+
+export interface TimerRecordValue {
+  elementInstanceKey: bigint;
+  processInstanceKey: bigint;
+  processDefinitionKey: bigint;
+  dueDate: number;
+  targetElementId: string;
+  /** Repetitions left after this one; -1 repeats forever. */
+  repetitions: number;
+  tenantId: string;
+}
+
+/** An event that was triggered for a scope, waiting for the scope to act on it (Zeebe's PROCESS_EVENT). */
+export interface ProcessEventRecordValue {
+  scopeKey: bigint;
+  targetElementId: string;
+  variables: VariableDocument;
+  processDefinitionKey: bigint;
+  processInstanceKey: bigint;
+  tenantId: string;
+}
+
+export interface SignalSubscriptionRecordValue {
+  processDefinitionKey: bigint;
+  bpmnProcessId: string;
+  catchEventId: string;
+  /** The element instance that waits; -1 for a signal start event. */
+  catchEventInstanceKey: bigint;
+  signalName: string;
+  tenantId: string;
+}
+
+export interface SignalRecordValue {
+  signalName: string;
+  variables: VariableDocument;
+  tenantId: string;
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine, RoundRobinJobStreams, type ProcessingResult } from '../../src/engine/index.js';
+import { DueTimerCommands, Engine, RoundRobinJobStreams, type ProcessingResult } from '../../src/engine/index.js';
 import {
   BROKER_VERSION,
   type Intent,
@@ -30,13 +30,16 @@ export class EngineHarness {
     readonly store: StateStore,
     readonly engine: Engine,
     private readonly cleanup: () => void,
+    readonly partitionId: number,
   ) {}
 
-  static async create(): Promise<EngineHarness> {
+  /** An engine of partition 1 of a one-partition cluster, unless a test models more partitions. */
+  static async create(options: { partitionId?: number; partitionCount?: number } = {}): Promise<EngineHarness> {
     const dir = tempDir('tributary-engine-');
     const store = await StateStore.open({ directory: dir.path });
-    const harness = new EngineHarness(store, undefined as unknown as Engine, dir.remove);
-    (harness as { engine: Engine }).engine = new Engine({ partitionId: 1, store, jobStreams: harness.jobStreams });
+    const partitionId = options.partitionId ?? 1;
+    const harness = new EngineHarness(store, undefined as unknown as Engine, dir.remove, partitionId);
+    (harness as { engine: Engine }).engine = new Engine({ partitionId, partitionCount: options.partitionCount, store, jobStreams: harness.jobStreams });
     return harness;
   }
 
@@ -49,7 +52,7 @@ export class EngineHarness {
   write(valueType: ValueType, intent: Intent, value: object, key = -1n): Record | undefined {
     const requestId = this.nextRequestId++;
     const command: Record = {
-      partitionId: 1,
+      partitionId: this.partitionId,
       position: this.nextPosition,
       sourceRecordPosition: -1,
       key,
@@ -88,6 +91,39 @@ export class EngineHarness {
     const response = this.write('PROCESS_INSTANCE_CREATION', 'CREATE', { bpmnProcessId, version: -1, variables, tenantId: '<default>' });
     if (!response || response.recordType !== 'EVENT') throw new Error(`create failed: ${response?.rejectionReason}`);
     return response.key;
+  }
+
+  publishMessage(name: string, correlationKey: string, options: { variables?: object; timeToLive?: number; messageId?: string } = {}): Record | undefined {
+    return this.write('MESSAGE', 'PUBLISH', {
+      name,
+      correlationKey,
+      timeToLive: options.timeToLive ?? 0,
+      messageId: options.messageId ?? '',
+      variables: options.variables ?? {},
+      deadline: -1,
+      tenantId: '<default>',
+    });
+  }
+
+  /** Moves the clock on and writes what a partition's due-date checker would: TIMER TRIGGER and MESSAGE EXPIRE. */
+  advanceTime(milliseconds: number): void {
+    this.nowMs += milliseconds;
+    const checker = new DueTimerCommands(this.engine.state.timers, this.engine.state.messages);
+    for (const due of checker.collect(this.nowMs)) this.write(due.valueType, due.intent, {}, due.key);
+  }
+
+  /** The key of the active element instance with this element id, in an instance. */
+  elementInstanceKey(processInstanceKey: bigint, elementId: string): bigint {
+    const activated = this.records.filter(
+      (record) =>
+        record.valueType === 'PROCESS_INSTANCE' &&
+        record.intent === 'ELEMENT_ACTIVATED' &&
+        (record.value as any).processInstanceKey === processInstanceKey &&
+        (record.value as any).elementId === elementId,
+    );
+    const last = activated[activated.length - 1];
+    if (!last) throw new Error(`no activated element '${elementId}'`);
+    return last.key;
   }
 
   activateJobs(type: string, maxJobsToActivate = 10, timeout = 60_000): Record {

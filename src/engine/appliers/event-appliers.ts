@@ -1,6 +1,14 @@
 import type { Record } from '../../protocol/index.js';
 import type { EngineState } from '../../state/domain/index.js';
 import type { ProcessCache } from '../process-cache.js';
+import {
+  messageAppliers,
+  messageStartEventAppliers,
+  messageSubscriptionAppliers,
+  processMessageSubscriptionAppliers,
+  signalAppliers,
+  timerAndTriggerAppliers,
+} from './event-subscription-appliers.js';
 import { jobAppliers } from './job-appliers.js';
 import { deploymentAppliers, incidentAppliers, variableAppliers } from './other-appliers.js';
 import { processInstanceAppliers } from './process-instance-appliers.js';
@@ -19,6 +27,12 @@ export class EventAppliers {
       ...jobAppliers(state),
       ...variableAppliers(state),
       ...incidentAppliers(state),
+      ...messageAppliers(state),
+      ...messageSubscriptionAppliers(state),
+      ...processMessageSubscriptionAppliers(state),
+      ...messageStartEventAppliers(state),
+      ...timerAndTriggerAppliers(state),
+      ...signalAppliers(state),
     ]);
   }
 

@@ -1,6 +1,6 @@
 import type { ProcessInstanceRecordValue, Record } from '../../protocol/index.js';
 import type { EngineState } from '../../state/domain/index.js';
-import { isJoin } from '../behaviors/element-behavior.js';
+import { isActivatedWithoutFlow, isJoin } from '../behaviors/element-behavior.js';
 import type { ProcessCache } from '../process-cache.js';
 
 type Applier = (record: Record) => void;
@@ -13,12 +13,19 @@ export function processInstanceAppliers(state: EngineState, processes: ProcessCa
   const remove: Applier = (record) => {
     instances.removeInstance(record.key);
     state.variables.removeScope(record.key);
+    if ((record.value as unknown as ProcessInstanceRecordValue).bpmnElementType === 'PROCESS') state.messages.removeActiveInstance(record.key);
   };
   return [
     ['PROCESS_INSTANCE.ELEMENT_ACTIVATING', (record) => applyActivating(record, state, processes)],
     ['PROCESS_INSTANCE.ELEMENT_ACTIVATED', setState('ACTIVATED')],
     ['PROCESS_INSTANCE.ELEMENT_COMPLETING', setState('COMPLETING')],
-    ['PROCESS_INSTANCE.ELEMENT_COMPLETED', remove],
+    ['PROCESS_INSTANCE.ELEMENT_COMPLETED', (record) => {
+      const value = record.value as unknown as ProcessInstanceRecordValue;
+      if (value.bpmnElementType === 'END_EVENT' && value.bpmnEventType === 'TERMINATE') {
+        instances.updateInstance(value.flowScopeKey, () => ({ terminateEndEventReached: true }));
+      }
+      remove(record);
+    }],
     ['PROCESS_INSTANCE.ELEMENT_TERMINATING', setState('TERMINATING')],
     ['PROCESS_INSTANCE.ELEMENT_TERMINATED', remove],
     ['PROCESS_INSTANCE.SEQUENCE_FLOW_TAKEN', (record) => applySequenceFlowTaken(record, state, processes)],
@@ -29,8 +36,11 @@ function applyActivating(record: Record, state: EngineState, processes: ProcessC
   const value = record.value as unknown as ProcessInstanceRecordValue;
   state.elementInstances.createInstance(record.key, value);
   state.variables.createScope(record.key, value.flowScopeKey);
-  if (value.bpmnElementType === 'PROCESS' || value.bpmnElementType === 'START_EVENT') return;
-  // Every other supported element is reached over sequence flows: its activation consumes their tokens.
+  if (value.bpmnElementType === 'PROCESS' && value.parentElementInstanceKey >= 0n) {
+    state.elementInstances.updateInstance(value.parentElementInstanceKey, () => ({ calledChildInstanceKey: record.key }));
+  }
+  if (isActivatedWithoutFlow(value.bpmnElementType, value.bpmnEventType)) return;
+  // Every other element is reached over sequence flows: its activation consumes their tokens.
   const element = processes.get(value.processDefinitionKey).elements.get(value.elementId);
   const tokens = element && isJoin(element) ? element.incoming.length : 1;
   state.elementInstances.updateInstance(value.flowScopeKey, (scope) => ({ activeSequenceFlows: scope.activeSequenceFlows - tokens }));

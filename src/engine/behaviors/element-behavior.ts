@@ -1,6 +1,6 @@
 import type { ExecutableFlowNode, ExecutableSequenceFlow } from '../../bpmn/index.js';
 import type { Intent, ProcessInstanceRecordValue } from '../../protocol/index.js';
-import type { ReadonlyEngineState } from '../../state/domain/index.js';
+import type { ElementInstance, ReadonlyEngineState } from '../../state/domain/index.js';
 import type { ElementContext } from '../context.js';
 import type { Writers } from '../writers.js';
 
@@ -20,6 +20,11 @@ export class ElementBehavior {
 
   /** Writes the command that activates an element inside a scope, with a new element instance key. */
   activateElement(element: ExecutableFlowNode, flowScopeKey: bigint, template: ProcessInstanceRecordValue): void {
+    this.activateElementWithKey(this.state.keys.nextKey(), element, flowScopeKey, template);
+  }
+
+  /** Activates an element with a key chosen before (an event whose trigger was recorded for that key). */
+  activateElementWithKey(key: bigint, element: ExecutableFlowNode, flowScopeKey: bigint, template: ProcessInstanceRecordValue): void {
     const value: ProcessInstanceRecordValue = {
       ...template,
       elementId: element.id,
@@ -27,7 +32,7 @@ export class ElementBehavior {
       bpmnElementType: element.bpmnElementType,
       bpmnEventType: element.bpmnEventType,
     };
-    this.writers.appendCommand(this.state.keys.nextKey(), 'PROCESS_INSTANCE', 'ACTIVATE_ELEMENT', value);
+    this.writers.appendCommand(key, 'PROCESS_INSTANCE', 'ACTIVATE_ELEMENT', value);
   }
 
   /** Writes the command that completes an element instance (after its work is done, e.g. its job completed). */
@@ -53,6 +58,12 @@ export class ElementBehavior {
     const target = flow.target;
     // Decided before the event is applied: this token completes the join when every other incoming flow waits.
     const completesJoin = isJoin(target) && this.otherIncomingFlowsWait(flowScopeKey, target, flow);
+    this.writeFlowTaken(context, flow);
+    if (!isJoin(target) || completesJoin) this.activateElement(target, flowScopeKey, context.value);
+  }
+
+  /** Writes SEQUENCE_FLOW_TAKEN: a token on the flow, consumed when its target is activated. */
+  writeFlowTaken(context: ElementContext, flow: ExecutableSequenceFlow): void {
     const flowValue: ProcessInstanceRecordValue = {
       ...context.value,
       elementId: flow.id,
@@ -60,22 +71,35 @@ export class ElementBehavior {
       bpmnEventType: 'UNSPECIFIED',
     };
     this.writers.appendEvent(this.state.keys.nextKey(), 'PROCESS_INSTANCE', 'SEQUENCE_FLOW_TAKEN', flowValue);
-    if (!isJoin(target) || completesJoin) this.activateElement(target, flowScopeKey, context.value);
   }
 
-  /** Completes the scope when it has no active children and no token on its way. */
+  /**
+   * Completes the scope when it has no active children and no token on its way; after a terminate end event, once
+   * its last child is gone (tokens on their way are dropped with it).
+   */
   completeScopeIfDone(flowScopeKey: bigint): void {
     const scope = this.state.elementInstances.getInstance(flowScopeKey);
-    if (!scope || scope.state !== 'ACTIVATED') return;
-    if (scope.childCount === 0 && scope.activeSequenceFlows === 0) this.completeElement(scope.key, scope.value);
+    if (!scope || scope.state !== 'ACTIVATED' || scope.childCount > 0) return;
+    if (scope.activeSequenceFlows === 0 || scope.terminateEndEventReached) this.completeElement(scope.key, scope.value);
   }
 
-  /** After a child was terminated: finish terminating its scope when it was the last child. */
-  finishScopeTerminationIfDone(flowScopeKey: bigint): boolean {
+  /** After a child was terminated: writes TERMINATED for its scope when the scope is terminating and that was the last child. */
+  terminateScopeIfDone(flowScopeKey: bigint): ElementInstance | undefined {
     const scope = this.state.elementInstances.getInstance(flowScopeKey);
-    if (!scope || scope.state !== 'TERMINATING' || scope.childCount > 0) return false;
+    if (!scope || scope.state !== 'TERMINATING' || scope.childCount > 0) return undefined;
     this.writers.appendEvent(scope.key, 'PROCESS_INSTANCE', 'ELEMENT_TERMINATED', scope.value);
-    return true;
+    return scope;
+  }
+
+  /** Terminates every active child of a scope (not those terminating already). */
+  terminateChildren(scopeKey: bigint, except?: bigint): number {
+    const children: ElementInstance[] = [];
+    this.state.elementInstances.forEachChild(scopeKey, (child) => {
+      if (child.state !== 'TERMINATING' && child.key !== except) children.push(child);
+    });
+    children.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const child of children) this.terminateElement(child.key, child.value);
+    return children.length;
   }
 
   private otherIncomingFlowsWait(flowScopeKey: bigint, gateway: ExecutableFlowNode, taken: ExecutableSequenceFlow): boolean {
@@ -84,6 +108,12 @@ export class ElementBehavior {
         incoming.id === taken.id || this.state.elementInstances.getTakenFlowCount(flowScopeKey, gateway.id, incoming.id) > 0,
     );
   }
+}
+
+/** Elements activated without a token on a sequence flow: they consume none. */
+export function isActivatedWithoutFlow(bpmnElementType: string, bpmnEventType: string): boolean {
+  if (bpmnElementType === 'INTERMEDIATE_CATCH_EVENT' && bpmnEventType === 'LINK') return true;
+  return bpmnElementType === 'PROCESS' || bpmnElementType === 'START_EVENT' || bpmnElementType === 'BOUNDARY_EVENT';
 }
 
 /** A parallel gateway with several incoming flows waits for a token on each of them. */

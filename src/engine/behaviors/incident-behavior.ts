@@ -8,6 +8,7 @@ export type IncidentErrorType =
   | 'JOB_NO_RETRIES'
   | 'UNHANDLED_ERROR_EVENT'
   | 'CONDITION_ERROR'
+  | 'CALLED_ELEMENT_ERROR'
   | 'EXTRACT_VALUE_ERROR'
   | 'IO_MAPPING_ERROR'
   | 'UNKNOWN';

@@ -11,6 +11,21 @@ import { JobTimeOutProcessor } from './job/JobTimeOutProcessor.js';
 import { JobUpdateRetriesProcessor } from './job/JobUpdateRetriesProcessor.js';
 import { JobUpdateTimeoutProcessor } from './job/JobUpdateTimeoutProcessor.js';
 import { JobYieldProcessor } from './job/JobYieldProcessor.js';
+import { MessageExpireProcessor } from './message/MessageExpireProcessor.js';
+import { MessagePublishProcessor } from './message/MessagePublishProcessor.js';
+import {
+  MessageSubscriptionCorrelateProcessor,
+  MessageSubscriptionCreateProcessor,
+  MessageSubscriptionDeleteProcessor,
+  MessageSubscriptionRejectProcessor,
+} from './message/MessageSubscriptionProcessors.js';
+import {
+  ProcessMessageSubscriptionCorrelateProcessor,
+  ProcessMessageSubscriptionCreateProcessor,
+  ProcessMessageSubscriptionDeleteProcessor,
+} from './message/ProcessMessageSubscriptionProcessors.js';
+import { SignalBroadcastProcessor } from './signal/SignalBroadcastProcessor.js';
+import { TimerTriggerProcessor } from './timer/TimerTriggerProcessor.js';
 import { ProcessInstanceCancelProcessor } from './process-instance/ProcessInstanceCancelProcessor.js';
 import { ProcessInstanceCreationCreateProcessor } from './process-instance/ProcessInstanceCreationCreateProcessor.js';
 import { VariableDocumentUpdateProcessor } from './variable/VariableDocumentUpdateProcessor.js';
@@ -38,4 +53,15 @@ export const COMMAND_PROCESSORS: ReadonlyMap<string, CommandProcessor> = new Map
   ['JOB.UPDATE_TIMEOUT', new JobUpdateTimeoutProcessor()],
   ['INCIDENT.RESOLVE', new IncidentResolveProcessor()],
   ['VARIABLE_DOCUMENT.UPDATE', new VariableDocumentUpdateProcessor()],
+  ['MESSAGE.PUBLISH', new MessagePublishProcessor()],
+  ['MESSAGE.EXPIRE', new MessageExpireProcessor()],
+  ['MESSAGE_SUBSCRIPTION.CREATE', new MessageSubscriptionCreateProcessor()],
+  ['MESSAGE_SUBSCRIPTION.CORRELATE', new MessageSubscriptionCorrelateProcessor()],
+  ['MESSAGE_SUBSCRIPTION.REJECT', new MessageSubscriptionRejectProcessor()],
+  ['MESSAGE_SUBSCRIPTION.DELETE', new MessageSubscriptionDeleteProcessor()],
+  ['PROCESS_MESSAGE_SUBSCRIPTION.CREATE', new ProcessMessageSubscriptionCreateProcessor()],
+  ['PROCESS_MESSAGE_SUBSCRIPTION.CORRELATE', new ProcessMessageSubscriptionCorrelateProcessor()],
+  ['PROCESS_MESSAGE_SUBSCRIPTION.DELETE', new ProcessMessageSubscriptionDeleteProcessor()],
+  ['TIMER.TRIGGER', new TimerTriggerProcessor()],
+  ['SIGNAL.BROADCAST', new SignalBroadcastProcessor()],
 ]);

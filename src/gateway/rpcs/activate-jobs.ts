@@ -1,6 +1,6 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { TributaryError } from '../../errors.js';
-import { NO_KEY, type JobBatchRecordValue } from '../../protocol/index.js';
+import { NO_KEY, partitionIdOf, type JobBatchRecordValue } from '../../protocol/index.js';
 import { activatedJobs } from '../activated-job.js';
 import { asRecordValue, valueOf, type GatewayContext } from '../gateway-context.js';
 import { CommandRejectedError, invalidArgument, toStatus } from '../grpc-errors.js';
@@ -246,8 +246,20 @@ export class ActivateJobsHandler {
     const jobs = activatedJobs(batch);
     if (jobs.length === 0) return;
     activation.activatedCount += jobs.length;
-    // Jobs activated for a call the client has cancelled cannot be handed back; they time out and are reactivated.
-    if (activation.state !== 'done' && !activation.call.cancelled) activation.call.write({ jobs });
+    if (activation.state !== 'done' && !activation.call.cancelled) {
+      activation.call.write({ jobs });
+      return;
+    }
+    // The client went away while its jobs were being activated: give them back at once (JOB YIELD) instead of
+    // leaving them locked until their timeout, so the next worker of the type gets them.
+    for (const jobKey of batch.jobKeys ?? []) this.yieldJob(jobKey);
+  }
+
+  private yieldJob(jobKey: bigint): void {
+    const command = { valueType: 'JOB' as const, intent: 'YIELD' as const, key: jobKey, value: {} };
+    this.context.broker.sendCommand(partitionIdOf(jobKey), command).catch(() => {
+      // The job's activation times out instead, and it becomes activatable then.
+    });
   }
 
   private mayWait(activation: Activation): boolean {

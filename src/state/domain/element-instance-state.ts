@@ -17,6 +17,8 @@ export interface ElementInstance {
   jobKey: bigint;
   /** Variables a worker completed the element's job with (JSON text), until the element completes. */
   completionVariables?: string;
+  /** Call activities: the process instance they started, -1n or absent when none. */
+  calledChildInstanceKey?: bigint;
   /** Scopes: a terminate end event was reached; the scope completes once its other children are terminated. */
   terminateEndEventReached?: boolean;
 }

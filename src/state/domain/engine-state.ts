@@ -5,6 +5,11 @@ import { JobState, type ReadonlyJobState } from './job-state.js';
 import { KeyGenerator } from './key-generator.js';
 import { ProcessState, type ReadonlyProcessState } from './process-state.js';
 import { VariableState, type ReadonlyVariableState } from './variable-state.js';
+import { MessageState, type ReadonlyMessageState } from './message-state.js';
+import { SubscriptionState, type ReadonlySubscriptionState } from './subscription-state.js';
+import { TimerState, type ReadonlyTimerState } from './timer-state.js';
+import { EventTriggerState, type ReadonlyEventTriggerState } from './event-trigger-state.js';
+import { SignalSubscriptionState, type ReadonlySignalSubscriptionState } from './signal-subscription-state.js';
 import type { Column } from '../types.js';
 
 /** What processors may see: read-only views, plus the key generator (see KeyGenerator for why). */
@@ -14,6 +19,11 @@ export interface ReadonlyEngineState {
   readonly variables: ReadonlyVariableState;
   readonly jobs: ReadonlyJobState;
   readonly incidents: ReadonlyIncidentState;
+  readonly messages: ReadonlyMessageState;
+  readonly subscriptions: ReadonlySubscriptionState;
+  readonly timers: ReadonlyTimerState;
+  readonly eventTriggers: ReadonlyEventTriggerState;
+  readonly signalSubscriptions: ReadonlySignalSubscriptionState;
   readonly keys: KeyGenerator;
   readonly lastProcessedPosition: number;
 }
@@ -25,6 +35,11 @@ export class EngineState implements ReadonlyEngineState {
   readonly variables: VariableState;
   readonly jobs: JobState;
   readonly incidents: IncidentState;
+  readonly messages: MessageState;
+  readonly subscriptions: SubscriptionState;
+  readonly timers: TimerState;
+  readonly eventTriggers: EventTriggerState;
+  readonly signalSubscriptions: SignalSubscriptionState;
   readonly keys: KeyGenerator;
   private readonly meta: Column<[string], number>;
 
@@ -34,6 +49,11 @@ export class EngineState implements ReadonlyEngineState {
     this.variables = new VariableState(store);
     this.jobs = new JobState(store);
     this.incidents = new IncidentState(store);
+    this.messages = new MessageState(store);
+    this.subscriptions = new SubscriptionState(store);
+    this.timers = new TimerState(store);
+    this.eventTriggers = new EventTriggerState(store);
+    this.signalSubscriptions = new SignalSubscriptionState(store);
     this.keys = new KeyGenerator(store, partitionId);
     this.meta = store.column('processing-meta', 1);
   }

@@ -1,21 +1,61 @@
 import type { BpmnElementType, ExecutableFlowNode } from '../../../bpmn/index.js';
-import { parseJson, type ProcessInstanceRecordValue, type Record } from '../../../protocol/index.js';
+import { parseJson, stringifyJson, type ProcessInstanceRecordValue, type Record } from '../../../protocol/index.js';
 import type { CommandProcessor, ElementContext, ProcessingContext } from '../../context.js';
 import { evaluateMappings } from '../../behaviors/index.js';
 import type { ElementProcessor } from './element-processor.js';
-import { NoneEventProcessor } from './events.js';
-import { ExclusiveGatewayProcessor, ParallelGatewayProcessor } from './gateway-processors.js';
-import { ProcessProcessor } from './process-processor.js';
-import { ServiceTaskProcessor } from './service-task-processor.js';
+import {
+  CatchEventProcessor,
+  ErrorEndEventProcessor,
+  PassThroughEventProcessor,
+  LinkThrowEventProcessor,
+  SignalThrowEventProcessor,
+  TerminateEndEventProcessor,
+} from './events.js';
+import { EventBasedGatewayProcessor, ExclusiveGatewayProcessor, ParallelGatewayProcessor } from './gateway-processors.js';
+import { CallActivityProcessor, ProcessProcessor, SubProcessProcessor } from './scope-processors.js';
+import { JobWorkerProcessor, PassThroughTaskProcessor, ScriptTaskProcessor } from './task-processors.js';
+
+const passThroughEvent = new PassThroughEventProcessor();
+const jobWorker = new JobWorkerProcessor();
+const catchEvent = new CatchEventProcessor();
 
 const ELEMENT_PROCESSORS: { [T in BpmnElementType]?: ElementProcessor } = {
   PROCESS: new ProcessProcessor(),
-  START_EVENT: new NoneEventProcessor(),
-  END_EVENT: new NoneEventProcessor(),
-  SERVICE_TASK: new ServiceTaskProcessor(),
+  SUB_PROCESS: new SubProcessProcessor(),
+  CALL_ACTIVITY: new CallActivityProcessor(),
+  START_EVENT: passThroughEvent,
+  INTERMEDIATE_CATCH_EVENT: catchEvent,
+  INTERMEDIATE_THROW_EVENT: passThroughEvent,
+  BOUNDARY_EVENT: passThroughEvent,
+  END_EVENT: passThroughEvent,
+  SERVICE_TASK: jobWorker,
+  SEND_TASK: jobWorker,
+  BUSINESS_RULE_TASK: jobWorker,
+  USER_TASK: jobWorker,
+  SCRIPT_TASK: new ScriptTaskProcessor(),
+  RECEIVE_TASK: catchEvent,
+  MANUAL_TASK: new PassThroughTaskProcessor(),
+  TASK: new PassThroughTaskProcessor(),
   EXCLUSIVE_GATEWAY: new ExclusiveGatewayProcessor(),
   PARALLEL_GATEWAY: new ParallelGatewayProcessor(),
+  EVENT_BASED_GATEWAY: new EventBasedGatewayProcessor(),
 };
+
+const errorEndEvent = new ErrorEndEventProcessor();
+const terminateEndEvent = new TerminateEndEventProcessor();
+const signalThrowEvent = new SignalThrowEventProcessor();
+const linkThrowEvent = new LinkThrowEventProcessor();
+
+/** The processor of an element: by its type, and for events that throw, by what they throw. */
+function processorOf(element: ExecutableFlowNode): ElementProcessor | undefined {
+  if (element.job && element.bpmnElementType !== 'SCRIPT_TASK') return jobWorker;
+  if (element.bpmnElementType === 'END_EVENT' && element.bpmnEventType === 'ERROR') return errorEndEvent;
+  if (element.bpmnElementType === 'END_EVENT' && element.bpmnEventType === 'TERMINATE') return terminateEndEvent;
+  const throws = element.bpmnElementType === 'END_EVENT' || element.bpmnElementType === 'INTERMEDIATE_THROW_EVENT';
+  if (throws && element.bpmnEventType === 'SIGNAL') return signalThrowEvent;
+  if (element.bpmnEventType === 'LINK') return throws ? linkThrowEvent : passThroughEvent;
+  return ELEMENT_PROCESSORS[element.bpmnElementType];
+}
 
 /**
  * Processes PROCESS_INSTANCE ACTIVATE_ELEMENT, COMPLETE_ELEMENT and TERMINATE_ELEMENT: writes the lifecycle event,
@@ -29,7 +69,7 @@ export class BpmnStreamProcessor implements CommandProcessor {
     const element: ExecutableFlowNode | undefined = value.bpmnElementType === 'PROCESS' ? process : process.elements.get(value.elementId);
     if (!element) throw new Error(`Expected element '${value.elementId}' in process '${value.bpmnProcessId}', but it is missing`);
     const elementContext: ElementContext = { key: command.key, value, element, process, nowMs: command.timestamp };
-    const processor = ELEMENT_PROCESSORS[element.bpmnElementType];
+    const processor = processorOf(element);
     if (!processor) throw new Error(`No processor for element type ${element.bpmnElementType}`);
     switch (command.intent) {
       case 'ACTIVATE_ELEMENT':
@@ -48,8 +88,9 @@ export class BpmnStreamProcessor implements CommandProcessor {
     if (instance && instance.state !== 'ACTIVATING') return;
     if (!instance) {
       const scope = context.state.elementInstances.getInstance(element.value.flowScopeKey);
-      // The scope was terminated while this activation was on its way: the token is gone with it.
-      if (element.value.flowScopeKey >= 0n && (!scope || scope.state !== 'ACTIVATED')) return;
+      // The scope was terminated (or reached a terminate end event) while this activation was on its way: the
+      // token is gone with it.
+      if (element.value.flowScopeKey >= 0n && (!scope || scope.state !== 'ACTIVATED' || scope.terminateEndEventReached)) return;
       context.behaviors.elements.transition(element, 'ELEMENT_ACTIVATING');
     }
     if (element.element.inputMappings.length > 0) {
@@ -63,8 +104,15 @@ export class BpmnStreamProcessor implements CommandProcessor {
   private complete(element: ElementContext, processor: ElementProcessor, context: ProcessingContext): void {
     const instance = context.state.elementInstances.getInstance(element.key);
     if (!instance || (instance.state !== 'ACTIVATED' && instance.state !== 'COMPLETING')) return;
-    if (instance.state === 'ACTIVATED') context.behaviors.elements.transition(element, 'ELEMENT_COMPLETING');
-    if (!this.applyOutputs(element, instance.completionVariables, context)) return;
+    if (instance.state === 'ACTIVATED') {
+      context.behaviors.elements.transition(element, 'ELEMENT_COMPLETING');
+      context.behaviors.eventSubscriptions.unsubscribe(element.key);
+    }
+    // An event completes with the variables of the message (or error) that triggered it.
+    const trigger = context.behaviors.eventTriggers.triggerOf(element.key, element.element.id);
+    const variables = trigger ? stringifyJson(trigger.value.variables) : instance.completionVariables;
+    if (!this.applyOutputs(element, variables, context)) return;
+    if (trigger) context.behaviors.eventTriggers.consume(element.key);
     processor.onComplete(element, context);
   }
 
@@ -91,6 +139,7 @@ export class BpmnStreamProcessor implements CommandProcessor {
     const instance = context.state.elementInstances.getInstance(element.key);
     if (!instance || instance.state === 'TERMINATING') return;
     context.behaviors.elements.transition(element, 'ELEMENT_TERMINATING');
+    context.behaviors.eventSubscriptions.unsubscribe(element.key);
     processor.onTerminate(element, context);
   }
 }

@@ -62,3 +62,30 @@ export class ParallelGatewayProcessor implements ElementProcessor {
     terminateLeaf(element, context);
   }
 }
+
+/**
+ * Event-based gateway: waits for the first of the events after it. The event that happens completes the gateway,
+ * which takes the flow to that event; the event is activated as triggered already and passes through.
+ */
+export class EventBasedGatewayProcessor implements ElementProcessor {
+  onActivate(element: ElementContext, context: ProcessingContext): void {
+    if (!context.behaviors.eventSubscriptions.subscribe(element)) return;
+    context.behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
+  }
+
+  onComplete(element: ElementContext, context: ProcessingContext): void {
+    const { elements, eventTriggers } = context.behaviors;
+    const trigger = context.state.eventTriggers.getTrigger(element.key);
+    if (!trigger) throw new Error(`Expected event-based gateway '${element.element.id}' to complete with a triggered event`);
+    eventTriggers.consume(element.key);
+    elements.transition(element, 'ELEMENT_COMPLETED');
+    const flow = element.element.outgoing.find((candidate) => candidate.target.id === trigger.value.targetElementId);
+    if (!flow) return;
+    elements.writeFlowTaken(element, flow);
+    eventTriggers.activateTriggeredEvent(flow.target, element.value.flowScopeKey, element.value, trigger.value.variables);
+  }
+
+  onTerminate(element: ElementContext, context: ProcessingContext): void {
+    terminateLeaf(element, context);
+  }
+}

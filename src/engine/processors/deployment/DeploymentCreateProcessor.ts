@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { parseBpmn, type ExecutableProcess } from '../../../bpmn/index.js';
+import { evaluateString, parseBpmn, type ExecutableProcess } from '../../../bpmn/index.js';
+import { scheduleTimer } from '../../behaviors/index.js';
 import type {
   DeploymentRecordValue,
   DeploymentResource,
+  MessageStartEventSubscriptionRecordValue,
   ProcessMetadataValue,
   ProcessRecordValue,
   Record,
@@ -37,9 +39,16 @@ export class DeploymentCreateProcessor implements CommandProcessor {
       context.writers.appendRejection(command, 'INVALID_ARGUMENT', reason);
       return;
     }
+    const timerProblems = parsed.flatMap((entry) => entry.processes.flatMap((process) => startTimerProblems(entry.resource, process, command.timestamp)));
+    if (timerProblems.length > 0) {
+      const reason = `Expected to deploy new resources, but encountered the following errors:\n${timerProblems.join('\n')}`;
+      context.writers.appendRejection(command, 'INVALID_ARGUMENT', reason);
+      return;
+    }
     const deploymentKey = context.state.keys.nextKey();
+    const deployed: { process: ExecutableProcess; stored: ProcessRecordValue; previous?: ProcessRecordValue }[] = [];
     const processesMetadata = parsed.flatMap((entry) =>
-      entry.processes.map((process) => this.deployProcess(entry.resource, process, tenantId, deploymentKey, context)),
+      entry.processes.map((process) => this.deployProcess(entry.resource, process, tenantId, deploymentKey, context, deployed)),
     );
     const created: DeploymentRecordValue = {
       resources: deployment.resources,
@@ -52,6 +61,7 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     };
     const event = context.writers.appendEvent(deploymentKey, 'DEPLOYMENT', 'CREATED', created);
     context.writers.respond(command, event);
+    for (const entry of deployed) openStartEventSubscriptions(entry, command.timestamp, context);
   }
 
   private parseResource(resource: DeploymentResource, errors: string[]): ParsedResource {
@@ -77,6 +87,7 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     tenantId: string,
     deploymentKey: bigint,
     context: ProcessingContext,
+    deployed: { process: ExecutableProcess; stored: ProcessRecordValue; previous?: ProcessRecordValue }[],
   ): ProcessMetadataValue {
     const checksum = createHash('md5').update(resource.resource).digest('hex');
     const latest = context.state.processes.getLatestProcess(process.id, tenantId);
@@ -96,6 +107,7 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     };
     context.processes.put(stored.processDefinitionKey, process);
     context.writers.appendEvent(stored.processDefinitionKey, 'PROCESS', 'CREATED', stored);
+    deployed.push({ process, stored, previous: latest });
     return metadataOf(stored, false);
   }
 }
@@ -122,4 +134,66 @@ function findDuplicateProcessIds(parsed: ParsedResource[]): Map<string, string[]
     }
   }
   return new Map([...resourcesById].filter(([, names]) => names.length > 1));
+}
+
+/**
+ * A new version replaces the start event subscriptions of the previous one: its timers are cancelled and its
+ * message start events closed; the new version's timer and message start events are opened.
+ */
+function openStartEventSubscriptions(
+  entry: { process: ExecutableProcess; stored: ProcessRecordValue; previous?: ProcessRecordValue },
+  nowMs: number,
+  context: ProcessingContext,
+): void {
+  const { state, writers, behaviors } = context;
+  const { process, stored, previous } = entry;
+  if (previous) {
+    state.timers.forEachStartTimerOfProcess(previous.processDefinitionKey, (timer) => writers.appendEvent(timer.key, 'TIMER', 'CANCELED', timer.value));
+    state.subscriptions.forEachMessageStartSubscriptionOfProcess(previous.processDefinitionKey, (subscription) => {
+      writers.appendEvent(previous.processDefinitionKey, 'MESSAGE_START_EVENT_SUBSCRIPTION', 'DELETED', subscription);
+    });
+    state.signalSubscriptions.forEachStartSubscriptionOfProcess(previous.processDefinitionKey, (subscription) => {
+      writers.appendEvent(subscription.key, 'SIGNAL_SUBSCRIPTION', 'DELETED', subscription.value);
+    });
+  }
+  for (const start of process.eventStartEvents) {
+    if (start.timer) {
+      const schedule = scheduleTimer(start.timer, () => undefined, nowMs);
+      if (schedule.ok) behaviors.eventSubscriptions.createTimer(-1n, { ...stored, processInstanceKey: -1n }, start.id, schedule.value);
+    }
+    if (start.signal) {
+      const signalName = evaluateString(start.signal.name, () => undefined);
+      if (signalName.ok) behaviors.eventSubscriptions.openSignalSubscription(-1n, stored, start.id, signalName.value);
+    }
+    if (start.message) {
+      const name = evaluateString(start.message.name, () => undefined);
+      if (!name.ok) continue;
+      const subscription: MessageStartEventSubscriptionRecordValue = {
+        processDefinitionKey: stored.processDefinitionKey,
+        bpmnProcessId: stored.bpmnProcessId,
+        startEventId: start.id,
+        messageName: name.value,
+        messageKey: -1n,
+        correlationKey: '',
+        variables: {},
+        processInstanceKey: -1n,
+        tenantId: stored.tenantId,
+      };
+      writers.appendEvent(stored.processDefinitionKey, 'MESSAGE_START_EVENT_SUBSCRIPTION', 'CREATED', subscription);
+    }
+  }
+}
+
+/** Timer start events and message start event names are evaluated at deploy time, without variables. */
+function startTimerProblems(resource: DeploymentResource, process: ExecutableProcess, nowMs: number): string[] {
+  const problems: string[] = [];
+  for (const start of process.eventStartEvents) {
+    const result = start.timer
+      ? scheduleTimer(start.timer, () => undefined, nowMs)
+      : start.message
+        ? evaluateString(start.message.name, () => undefined)
+        : undefined;
+    if (result && !result.ok) problems.push(`'${resource.resourceName}':\n- Element: ${start.id}\n    - ERROR: ${result.message}`);
+  }
+  return problems;
 }

@@ -25,6 +25,11 @@ export class ProcessInstanceCreationCreateProcessor implements CommandProcessor 
       context.writers.appendRejection(command, 'INVALID_ARGUMENT', reason);
       return;
     }
+    if (!context.processes.get(found.processDefinitionKey).noneStartEvent) {
+      const reason = `Expected to create instance of process with none start event, but there is no such event`;
+      context.writers.appendRejection(command, 'INVALID_STATE', reason);
+      return;
+    }
     const processInstanceKey = context.state.keys.nextKey();
     const processValue: ProcessInstanceRecordValue = {
       bpmnProcessId: found.bpmnProcessId,

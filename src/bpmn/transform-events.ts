@@ -1,0 +1,142 @@
+import { compileExpressionField } from './expression-fields.js';
+import { optionalExtensionElement } from './extension-elements.js';
+import { messages } from './messages.js';
+import type { BpmnEventType, ExecutableFlowNode, TimerDefinition } from './model.js';
+import type { BpmnEventDefinition, BpmnFlowElement, BpmnMessage, ZeebeSubscription } from './moddle-elements.js';
+import { checkTimerText } from './timer.js';
+import { report, type TransformContext } from './transform-context.js';
+
+const EVENT_TYPES: { readonly [moddleType: string]: BpmnEventType } = {
+  'bpmn:MessageEventDefinition': 'MESSAGE',
+  'bpmn:TimerEventDefinition': 'TIMER',
+  'bpmn:ErrorEventDefinition': 'ERROR',
+  'bpmn:TerminateEventDefinition': 'TERMINATE',
+  'bpmn:SignalEventDefinition': 'SIGNAL',
+  'bpmn:LinkEventDefinition': 'LINK',
+};
+
+/** Which event types each event element supports (Zeebe's; the others come later). */
+const SUPPORTED_EVENTS: { readonly [elementType: string]: readonly BpmnEventType[] } = {
+  START_EVENT: ['NONE', 'MESSAGE', 'TIMER', 'SIGNAL', 'ERROR'],
+  INTERMEDIATE_CATCH_EVENT: ['MESSAGE', 'TIMER', 'SIGNAL', 'LINK'],
+  INTERMEDIATE_THROW_EVENT: ['NONE', 'MESSAGE', 'SIGNAL', 'LINK'],
+  BOUNDARY_EVENT: ['MESSAGE', 'TIMER', 'ERROR', 'SIGNAL'],
+  END_EVENT: ['NONE', 'ERROR', 'TERMINATE', 'MESSAGE', 'SIGNAL'],
+};
+
+/**
+ * Reads the event definition of an event element into the node: its event type, and the message, timer or error
+ * it waits for or throws. Returns false when it reported the definition as unsupported.
+ */
+export function transformEventDefinition(context: TransformContext, element: BpmnFlowElement, node: ExecutableFlowNode): boolean {
+  const definitions = element.eventDefinitions ?? [];
+  if (definitions.length > 1) {
+    report(context, element.id, messages.multipleEventDefinitions());
+    return false;
+  }
+  const definition = definitions[0] as BpmnEventDefinition | undefined;
+  const eventType = definition === undefined ? 'NONE' : EVENT_TYPES[definition.$type];
+  if (eventType === undefined || !SUPPORTED_EVENTS[node.bpmnElementType]?.includes(eventType)) {
+    const type = definition?.$type ?? 'none event';
+    report(context, element.id, messages.unsupportedEventDefinition(type, element.$type));
+    return false;
+  }
+  node.bpmnEventType = eventType;
+  if (definition === undefined) return true;
+  if (eventType === 'MESSAGE' && isCatching(node)) transformMessage(context, element, definition.messageRef, node);
+  if (node.bpmnElementType === 'START_EVENT' && node.flowScope?.bpmnElementType === 'EVENT_SUB_PROCESS') {
+    node.interrupting = element.isInterrupting !== false;
+  }
+  if (eventType === 'TIMER') node.timer = transformTimer(context, element, definition);
+  if (eventType === 'ERROR') transformError(context, element, definition, node);
+  if (eventType === 'LINK') {
+    if (definition.name === undefined || definition.name === '') report(context, element.id, messages.missingLinkName());
+    else node.link = { name: definition.name };
+  }
+  if (eventType === 'SIGNAL') {
+    const name = definition.signalRef?.name;
+    if (name === undefined || name === '') report(context, element.id, messages.missingSignalName());
+    const expression = name ? compileExpressionField(context, element.id, name) : undefined;
+    if (expression) node.signal = { name: expression };
+  }
+  return true;
+}
+
+function isCatching(node: ExecutableFlowNode): boolean {
+  return node.bpmnElementType !== 'INTERMEDIATE_THROW_EVENT' && node.bpmnElementType !== 'END_EVENT';
+}
+
+/** A message reference: its name and, except on start events, its zeebe:subscription correlation key. */
+export function transformMessage(
+  context: TransformContext,
+  element: BpmnFlowElement,
+  message: BpmnMessage | undefined,
+  node: ExecutableFlowNode,
+): void {
+  if (message === undefined) {
+    report(context, element.id, messages.missingMessageRef());
+    return;
+  }
+  if (message.name === undefined || message.name === '') {
+    report(context, element.id, messages.missingMessageName());
+    return;
+  }
+  const name = compileExpressionField(context, element.id, message.name);
+  if (name === undefined) return;
+  if (node.bpmnElementType === 'START_EVENT') {
+    node.message = { name };
+    return;
+  }
+  const subscription = optionalExtensionElement<ZeebeSubscription>(context, message, 'zeebe:Subscription', 'subscription');
+  if (subscription?.correlationKey === undefined || subscription.correlationKey === '') {
+    report(context, element.id, messages.missingCorrelationKey());
+    return;
+  }
+  const correlationKey = compileExpressionField(context, element.id, subscription.correlationKey);
+  if (correlationKey !== undefined) node.message = { name, correlationKey };
+}
+
+function transformTimer(context: TransformContext, element: BpmnFlowElement, definition: BpmnEventDefinition): TimerDefinition | undefined {
+  const candidates = [
+    ['date', definition.timeDate],
+    ['duration', definition.timeDuration],
+    ['cycle', definition.timeCycle],
+  ] as const;
+  const present = candidates.filter(([, expression]) => expression !== undefined);
+  if (present.length !== 1) {
+    report(context, element.id, messages.missingTimerDefinition());
+    return undefined;
+  }
+  const [kind, formal] = present[0];
+  const text = formal?.body?.trim();
+  const expression = compileExpressionField(context, element.id, text);
+  if (expression === undefined || text === undefined) return undefined;
+  if (expression.isStatic) {
+    const problem = checkTimerText(kind, text);
+    if (problem !== undefined) {
+      report(context, element.id, messages.invalidTimer(kind, text, problem));
+      return undefined;
+    }
+  }
+  return { kind, expression };
+}
+
+function transformError(context: TransformContext, element: BpmnFlowElement, definition: BpmnEventDefinition, node: ExecutableFlowNode): void {
+  const code = definition.errorRef?.errorCode;
+  if (node.bpmnElementType === 'START_EVENT' && node.flowScope?.bpmnElementType !== 'EVENT_SUB_PROCESS') {
+    report(context, element.id, messages.unsupportedEventDefinition(definition.$type, 'bpmn:StartEvent of a process'));
+    return;
+  }
+  if (node.bpmnElementType === 'END_EVENT') {
+    if (code === undefined || code === '') {
+      report(context, element.id, messages.missingErrorCode());
+      return;
+    }
+    const errorCode = compileExpressionField(context, element.id, code);
+    if (errorCode !== undefined) node.error = { errorCode };
+    return;
+  }
+  // A catch event without an error reference (or without a code) catches every error.
+  const errorCode = code === undefined || code === '' ? undefined : compileExpressionField(context, element.id, code);
+  node.error = { errorCode };
+}

@@ -1,0 +1,169 @@
+import { describe, expect, test } from 'vitest';
+import type { Record } from '../../protocol/index.js';
+import type { ExporterContext } from '../exporter.js';
+import { avroType, confluentSplit, recordSchemaText } from './avro.js';
+import { KafkaExporter } from './kafka-exporter.js';
+import type { KafkaMessage, KafkaProducer } from './kafka-producer.js';
+import type { SchemaRegistryClient } from './schema-registry-client.js';
+
+/** Keys of partition 5: beyond 2^53, as every key of partition 4 and up. */
+const PARTITION_5_KEY = (5n << 51n) + 7n;
+
+function record(position: number, overrides: Partial<Record> = {}): Record {
+  return {
+    partitionId: 1,
+    position,
+    sourceRecordPosition: position - 1,
+    key: 2251799813685300n + BigInt(position),
+    timestamp: 1_700_000_000_000 + position,
+    recordType: 'EVENT',
+    valueType: 'PROCESS_INSTANCE',
+    intent: 'ELEMENT_ACTIVATED',
+    rejectionType: 'NULL_VAL',
+    rejectionReason: '',
+    brokerVersion: '8.8.0',
+    value: { bpmnProcessId: 'order', processInstanceKey: 2251799813685251n, elementId: 'task' },
+    ...overrides,
+  };
+}
+
+class FakeProducer implements KafkaProducer {
+  readonly sent: KafkaMessage[][] = [];
+  failures = 0;
+  closed = false;
+  async send(messages: readonly KafkaMessage[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('KafkaJSConnectionError: Connection refused');
+    }
+    this.sent.push([...messages]);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+function contextRecording(acknowledged: number[]): ExporterContext {
+  return { partitionId: 1, configuration: {}, acknowledge: (position) => acknowledged.push(position) };
+}
+
+describe('KafkaExporter', () => {
+  test('sends each record to its value type topic, keyed by the process instance, with de-duplication headers', async () => {
+    // given
+    const producer = new FakeProducer();
+    const acknowledged: number[] = [];
+    const exporter = new KafkaExporter({ producer });
+    await exporter.open(contextRecording(acknowledged));
+
+    // when
+    await exporter.export([record(1), record(2, { valueType: 'JOB', intent: 'CREATED', value: { type: 'pay', processInstanceKey: 2251799813685251n } })]);
+
+    // then
+    const [first, second] = producer.sent[0];
+    expect(first.topic).toBe('tributary-process-instance');
+    expect(second.topic).toBe('tributary-job');
+    expect(first.key.toString()).toBe('2251799813685251');
+    expect(second.key.toString()).toBe('2251799813685251');
+    expect(first.headers).toEqual({ partitionId: '1', position: '1', recordType: 'EVENT', valueType: 'PROCESS_INSTANCE', intent: 'ELEMENT_ACTIVATED' });
+    expect(JSON.parse(first.value.toString())).toMatchObject({ position: 1, valueType: 'PROCESS_INSTANCE', value: { elementId: 'task' } });
+    expect(acknowledged).toEqual([2]);
+  });
+
+  test('keys records of no instance by their own key, and by record key or partition when configured', async () => {
+    const deployment = record(1, { valueType: 'DEPLOYMENT', intent: 'CREATED', key: 2251799813685249n, value: { resources: [] } });
+    const keys = async (keyField?: 'key' | 'partitionId') => {
+      const producer = new FakeProducer();
+      const exporter = new KafkaExporter({ producer, keyField });
+      await exporter.open(contextRecording([]));
+      await exporter.export([deployment, record(2)]);
+      return producer.sent[0].map((message) => message.key.toString());
+    };
+
+    expect(await keys()).toEqual(['2251799813685249', '2251799813685251']);
+    expect(await keys('key')).toEqual(['2251799813685249', '2251799813685302']);
+    expect(await keys('partitionId')).toEqual(['1', '1']);
+  });
+
+  test('leaves out what the filter excludes, and still acknowledges the whole batch', async () => {
+    // given
+    const producer = new FakeProducer();
+    const acknowledged: number[] = [];
+    const exporter = new KafkaExporter({ producer, topicPrefix: 'wf', filter: { recordTypes: ['EVENT'], valueTypes: ['PROCESS_INSTANCE'], bpmnProcessIds: ['order'] } });
+    await exporter.open(contextRecording(acknowledged));
+
+    // when
+    await exporter.export([
+      record(1),
+      record(2, { recordType: 'COMMAND', intent: 'ACTIVATE_ELEMENT' }),
+      record(3, { valueType: 'JOB', intent: 'CREATED' }),
+      record(4, { value: { bpmnProcessId: 'refund', processInstanceKey: 9n } }),
+      record(5),
+    ]);
+
+    // then
+    expect(producer.sent[0].map((message) => [message.topic, message.headers.position])).toEqual([
+      ['wf-process-instance', '1'],
+      ['wf-process-instance', '5'],
+    ]);
+    expect(acknowledged).toEqual([5]);
+  });
+
+  test('acknowledges nothing when Kafka does not take the batch, so the director retries it', async () => {
+    // given
+    const producer = new FakeProducer();
+    producer.failures = 1;
+    const acknowledged: number[] = [];
+    const exporter = new KafkaExporter({ producer });
+    await exporter.open(contextRecording(acknowledged));
+
+    // when
+    await expect(exporter.export([record(1), record(2)])).rejects.toThrow('Connection refused');
+    await exporter.export([record(1), record(2)]);
+
+    // then
+    expect(acknowledged).toEqual([2]);
+    expect(producer.sent).toHaveLength(1);
+  });
+
+  test('writes Avro in the Confluent wire format with the id registered under <topic>-value, 64-bit keys intact', async () => {
+    // given
+    const registered: [string, string][] = [];
+    const schemaRegistry: SchemaRegistryClient = {
+      register: async (subject, schema) => {
+        registered.push([subject, schema]);
+        return 42;
+      },
+    };
+    const producer = new FakeProducer();
+    const exporter = new KafkaExporter({ producer, format: 'avro', schemaRegistry });
+    await exporter.open(contextRecording([]));
+
+    // when
+    await exporter.export([record(1, { partitionId: 5, key: PARTITION_5_KEY, value: { bpmnProcessId: 'order', processInstanceKey: PARTITION_5_KEY - 1n } })]);
+
+    // then
+    const message = producer.sent[0][0];
+    const { schemaId, body } = confluentSplit(message.value);
+    expect(schemaId).toBe(42);
+    expect(registered[0][0]).toBe('tributary-process-instance-value');
+    const decoded = avroType(recordSchemaText()).fromBuffer(body);
+    expect(decoded).toMatchObject({ partitionId: 5, position: 1n, key: PARTITION_5_KEY, processInstanceKey: PARTITION_5_KEY - 1n, bpmnProcessId: 'order', intent: 'ELEMENT_ACTIVATED' });
+    expect(JSON.parse(decoded.value)).toEqual({ bpmnProcessId: 'order', processInstanceKey: Number(PARTITION_5_KEY - 1n) });
+    expect(decoded.value).toContain(`"processInstanceKey":${PARTITION_5_KEY - 1n}`);
+  });
+
+  test('refuses a configuration it cannot honour', () => {
+    const producer = new FakeProducer();
+    expect(() => new KafkaExporter({ producer, format: 'avro' })).toThrow("Expected a schema registry for the Kafka exporter's avro format");
+    expect(() => new KafkaExporter({ producer, topicPrefix: 'bad prefix' })).toThrow("Expected a Kafka topic prefix of letters, digits, '.', '_' and '-', but got 'bad prefix'");
+    expect(() => new KafkaExporter({ producer, filter: { valueTypes: ['JOBS' as never] } })).toThrow("but got 'JOBS'");
+  });
+
+  test('closes its producer', async () => {
+    const producer = new FakeProducer();
+    const exporter = new KafkaExporter({ producer });
+    await exporter.open(contextRecording([]));
+    await exporter.close();
+    expect(producer.closed).toBe(true);
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * The schema registry is event-sourced like the engine: every change is one of these events, stored durably before
+ * it is applied, and the state is what applying them in order gives. Replaying the stored events rebuilds it.
+ * The shape is version 1 of the stored format: add event types, never change the meaning of one.
+ */
+export const COMPATIBILITY_LEVELS = ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] as const;
+export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
+export const COMPATIBILITY_LEVEL_DEFAULT: CompatibilityLevel = 'BACKWARD';
+
+export type SchemaType = 'AVRO';
+
+export type RegistryEvent =
+  | { type: 'SCHEMA_REGISTERED'; subject: string; version: number; id: number; schemaType: SchemaType; schema: string }
+  | { type: 'VERSION_DELETED'; subject: string; version: number; permanent: boolean }
+  | { type: 'CONFIG_SET'; subject: string | null; compatibility: CompatibilityLevel }
+  | { type: 'CONFIG_DELETED'; subject: string | null };
