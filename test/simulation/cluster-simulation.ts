@@ -289,17 +289,43 @@ export class ClusterSimulation {
     for (const replica of this.replicas) if (!replica.up) this.restart(replica);
     const electionTimeoutTime = (this.config.electionTimeoutTicks ?? 10) * TICK_INTERVAL_TIME;
     this.runUntil(this.now + QUIET_ELECTION_TIMEOUTS * electionTimeoutTime, () => false);
-    const leader = this.currentLeader();
-    if (leader === undefined) throw new LivenessFailure(`No leader ${QUIET_ELECTION_TIMEOUTS} election timeouts after healing: ${this.describeReplicas()}`);
-    const payload = new TextEncoder().encode(`s${this.options.seed}:liveness`);
-    const proposal = leader.propose(payload);
-    if (!proposal.accepted) throw new LivenessFailure(`The leader ${leader.replicaId} refused a proposal after healing: ${JSON.stringify(proposal)}`);
-    const appliedEverywhere = (): boolean => this.replicas.every((replica) => replica.stateMachine.appliedIndex >= proposal.lastIndex);
-    const boundTime = COMMIT_ELECTION_TIMEOUTS * electionTimeoutTime + this.replicationTime(proposal.lastIndex);
+    if (this.currentLeader() === undefined) throw new LivenessFailure(`No leader ${QUIET_ELECTION_TIMEOUTS} election timeouts after healing: ${this.describeReplicas()}`);
+    const proposedIndex = this.proposeUntilAccepted(electionTimeoutTime);
+    const appliedEverywhere = (): boolean => this.replicas.every((replica) => replica.stateMachine.appliedIndex >= proposedIndex);
+    const boundTime = COMMIT_ELECTION_TIMEOUTS * electionTimeoutTime + this.replicationTime(proposedIndex);
     this.runUntil(this.now + boundTime, appliedEverywhere);
     if (!appliedEverywhere()) {
-      throw new LivenessFailure(`A proposal at ${proposal.lastIndex} was not applied everywhere within ${boundTime} time units after healing: ${this.describeReplicas()}`);
+      throw new LivenessFailure(`A proposal at ${proposedIndex} was not applied everywhere within ${boundTime} time units after healing: ${this.describeReplicas()}`);
     }
+    const committed = new TextDecoder().decode(this.checker.committedPayloadAt(proposedIndex));
+    if (committed !== this.livenessPayloadText) throw new LivenessFailure(`The proposal at ${proposedIndex} was replaced by ${JSON.stringify(committed)} in a healed cluster`);
+  }
+
+  private get livenessPayloadText(): string {
+    return `s${this.options.seed}:liveness`;
+  }
+
+  /**
+   * Proposes like a client: to the leader, again after each election timeout while it is refused (a new leader, or
+   * back-pressure while the backlog of a slow configuration commits). Returns the index of the accepted entry.
+   */
+  private proposeUntilAccepted(electionTimeoutTime: number): number {
+    const payload = new TextEncoder().encode(this.livenessPayloadText);
+    const deadline = this.now + COMMIT_ELECTION_TIMEOUTS * electionTimeoutTime + this.replicationTime(this.lastIndexOfLeader());
+    let lastRefusal = 'no leader';
+    while (this.now <= deadline) {
+      const leader = this.currentLeader();
+      const proposal = leader?.propose(payload);
+      if (proposal?.accepted) return proposal.lastIndex;
+      if (proposal !== undefined) lastRefusal = JSON.stringify(proposal);
+      this.runUntil(this.now + electionTimeoutTime, () => false);
+      if (this.queue.size === 0) break;
+    }
+    throw new LivenessFailure(`No leader accepted a proposal within ${deadline} after healing (last refusal: ${lastRefusal}): ${this.describeReplicas()}`);
+  }
+
+  private lastIndexOfLeader(): number {
+    return this.currentLeader()?.node!.status.lastIndex ?? 0;
   }
 
   /**

@@ -7,9 +7,12 @@ import { ClusterSimulation, type SimulationResult, type SimulationStats } from '
  * property checked after every step and liveness checked after healing. Each seed replays exactly:
  *   SEED=123 STEPS=10000 npx vitest run test/simulation
  * SEEDS (count) and FIRST_SEED pick another range; TRACE=1 prints every event of a single seed.
+ *
+ * 1000 seeds rather than the 200 required: they take well under a minute, and the subtlest deliberately broken
+ * variant tried so far (a leader counting its own entry before its fsync) first fails at seed 854.
  */
 const STEPS = Number(process.env.STEPS ?? 10_000);
-const SEED_COUNT = Number(process.env.SEEDS ?? 200);
+const SEED_COUNT = Number(process.env.SEEDS ?? 1000);
 const FIRST_SEED = Number(process.env.FIRST_SEED ?? 1);
 const SEEDS = process.env.SEED !== undefined ? [Number(process.env.SEED)] : Array.from({ length: SEED_COUNT }, (_, offset) => FIRST_SEED + offset);
 const TRACE = process.env.TRACE === '1';
@@ -30,10 +33,11 @@ describe('Raft simulation', () => {
   });
 
   it('exercised every fault and feature it claims to test', () => {
+    // A handful of seeds (a replay) need not meet every fault.
     if (SEEDS.length < 20) return;
     const total = (field: keyof SimulationStats): number => results.reduce((sum, result) => sum + result.stats[field], 0);
     const summary = Object.fromEntries(
-      (Object.keys(results[0].stats) as (keyof SimulationStats)[]).map((field) => [field, total(field)]),
+      (Object.keys(results[0].stats) as (keyof SimulationStats)[]).filter((field) => field !== 'replicaCount').map((field) => [field, total(field)]),
     );
     console.log(`Raft simulation: ${results.length} seeds of ${STEPS} steps`, summary);
     for (const field of ['leaderElections', 'committedEntries', 'crashes', 'wipes', 'partitions', 'truncations', 'snapshotsInstalled', 'messagesDropped', 'messagesDuplicated'] as const) {

@@ -25,7 +25,8 @@ interface Tracking {
  * Raft's safety properties, checked from the outside against one global history of committed entries:
  * - election safety: at most one leader per term;
  * - a committed entry is never overwritten or lost: every replica's log up to its commit index equals the history
- *   (log matching), the history never changes, and no replica truncates below its commit index;
+ *   (log matching), the history never changes, no replica truncates below its commit index, and no replica drops
+ *   an entry it acknowledged in its current term (short of a wiped disk);
  * - leader completeness: a new leader holds every entry committed in earlier terms;
  * - state machine safety: every replica applies exactly the history, in order, and snapshots restore its hash.
  */
@@ -37,16 +38,46 @@ export class SafetyChecker {
   /** historyHashes[i]: the state after applying entries 1..i. */
   private readonly historyHashes: number[] = [EMPTY_HISTORY_HASH];
   private readonly tracking = new Map<ReplicaId, Tracking>();
+  /** Per replica: the highest index it told the leader of term it holds durably (append-accepted). */
+  private readonly acknowledged = new Map<ReplicaId, { term: number; index: number }>();
   leaderElectionCount = 0;
 
   get committedLastIndex(): number {
     return this.committed.length - 1;
   }
 
+  committedPayloadAt(index: number): Uint8Array {
+    const entry = this.committed[index];
+    if (entry === undefined) throw new Error(`Simulator bug: entry ${index} is not committed`);
+    return entry.payload;
+  }
+
   /** A replica (re)started from its snapshot, whose state must be the history's at that index. */
   onStart(replicaId: ReplicaId, snapshotIndex: number, stateHash: number): void {
     this.checkSnapshotState(replicaId, snapshotIndex, stateHash);
     this.tracking.set(replicaId, { commitSeen: 0, matchedThrough: snapshotIndex, appliedThrough: snapshotIndex });
+  }
+
+  /** The replica acknowledged its log up to index to the leader of term, which may count it towards a commit. */
+  onAcknowledged(replicaId: ReplicaId, term: number, index: number): void {
+    const known = this.acknowledged.get(replicaId);
+    if (known === undefined || term > known.term || (term === known.term && index > known.index)) this.acknowledged.set(replicaId, { term, index });
+  }
+
+  /** The replica lost its data directory: what it acknowledged is gone, and Raft must cope (it does not vote). */
+  onDataLost(replicaId: ReplicaId): void {
+    this.acknowledged.delete(replicaId);
+  }
+
+  /**
+   * The replica drops every entry after index while in term. Within the term of an acknowledgement this must never
+   * reach below it: that term's leader may have counted the entry as held by a quorum.
+   */
+  onDiscard(replicaId: ReplicaId, term: number, afterIndex: number): void {
+    const known = this.acknowledged.get(replicaId);
+    if (known !== undefined && known.term === term && afterIndex < known.index) {
+      throw new SafetyViolation(`Replica ${replicaId} drops its entries after ${afterIndex} in term ${term}, though it acknowledged entries up to ${known.index} to the leader of that term`);
+    }
   }
 
   onTruncate(replicaId: ReplicaId, afterIndex: number): void {

@@ -92,6 +92,7 @@ export class SimulatedReplica {
   wipe(): void {
     if (this.up) this.crash();
     this.disk.wipeData();
+    this.environment.checker.onDataLost(this.replicaId);
     this.logLostOnNextStart = true;
   }
 
@@ -132,6 +133,7 @@ export class SimulatedReplica {
     this.disk.saveSnapshot({ ...snapshot, bytes });
     this.stateMachine = SimulatedStateMachine.decodeSnapshot(bytes);
     if (this.stateMachine.appliedIndex !== snapshot.index) throw new Error(`Simulator bug: snapshot ${snapshot.index} holds state ${this.stateMachine.appliedIndex}`);
+    this.environment.checker.onDiscard(this.replicaId, this.node.status.term, snapshot.index);
     this.disk.resetLog(snapshot.index + 1);
     this.node.snapshotInstalled(snapshot.index, snapshot.term);
     this.environment.checker.onSnapshotInstalled(this.replicaId, snapshot.index, this.stateMachine.hash);
@@ -159,8 +161,11 @@ export class SimulatedReplica {
 
   private drain(): void {
     const node = this.node!;
+    // Each Ready applies at least one committed entry; beyond that, a few dozen Readys in a row mean a loop.
+    const status = node.status;
+    const readyCountMax = 100 + status.commitIndex - status.appliedIndex;
     for (let readyCount = 0; node.hasReady(); readyCount++) {
-      if (readyCount > 1000) throw new Error(`Simulator bug: replica ${this.replicaId} produces Ready after Ready`);
+      if (readyCount > readyCountMax) throw new Error(`Simulator bug: replica ${this.replicaId} produces Ready after Ready`);
       this.handle(node, node.ready());
     }
   }
@@ -170,6 +175,7 @@ export class SimulatedReplica {
     // 1. Storage writes, visible at once, durable after the sync.
     if (ready.truncateAfterIndex !== undefined) {
       environment.checker.onTruncate(this.replicaId, ready.truncateAfterIndex);
+      environment.checker.onDiscard(this.replicaId, node.status.term, ready.truncateAfterIndex);
       environment.stats.truncations++;
       this.disk.truncateAfter(ready.truncateAfterIndex);
     }
@@ -179,7 +185,10 @@ export class SimulatedReplica {
     // 2. Hard state; synced before any message when it carries a new term or vote.
     if (ready.hardState !== undefined) this.disk.writeHardState(ready.hardState, ready.hardStateMustSync);
     // 3. Messages.
-    for (const message of ready.messages) environment.send(message);
+    for (const message of ready.messages) {
+      if (message.type === 'append-accepted') environment.checker.onAcknowledged(this.replicaId, message.term, message.matchIndex);
+      environment.send(message);
+    }
     // 4. Committed entries.
     for (const entry of ready.committedEntries) this.apply(node, entry);
     // 5. A received snapshot to install.
