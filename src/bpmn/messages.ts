@@ -56,6 +56,7 @@ export const messages = {
   eventBasedGatewayCondition: () => 'Event-based gateway must not have an outgoing sequence flow with a condition',
   missingScript: () => "Must have exactly one 'zeebe:script' or 'zeebe:taskDefinition' extension element",
   missingCalledElement: () => "Must have exactly one 'zeebe:calledElement' extension element with a processId",
+  missingInputCollection: () => "Must have a 'zeebe:loopCharacteristics' extension element with an inputCollection",
   missingResultVariable: () => "Attribute 'resultVariable' must be present and not empty",
   subProcessStartEvent: () => 'Must have exactly one none start event',
   eventSubProcessStartEvent: () => 'Event subprocesses must have exactly one start event with a message, timer, signal or error event definition',

@@ -30,7 +30,7 @@ export interface BpmnFlowElement extends BpmnBaseElement {
   /** Events. */
   readonly eventDefinitions?: ModdleElement[];
   /** Activities. */
-  readonly loopCharacteristics?: ModdleElement;
+  readonly loopCharacteristics?: BpmnLoopCharacteristics;
   /** Exclusive (and inclusive) gateways. */
   readonly default?: BpmnSequenceFlow;
   /** Sequence flows. */
@@ -47,6 +47,18 @@ export interface BpmnFlowElement extends BpmnBaseElement {
   readonly triggeredByEvent?: boolean;
   /** Start events of event subprocesses. */
   readonly isInterrupting?: boolean;
+}
+
+export interface BpmnLoopCharacteristics extends BpmnBaseElement {
+  readonly isSequential?: boolean;
+  readonly completionCondition?: BpmnFormalExpression;
+}
+
+export interface ZeebeLoopCharacteristics extends ModdleElement {
+  readonly inputCollection?: string;
+  readonly inputElement?: string;
+  readonly outputCollection?: string;
+  readonly outputElement?: string;
 }
 
 export interface BpmnMessage extends BpmnBaseElement {

@@ -101,6 +101,16 @@ export interface CalledElementDefinition {
   propagateAllParentVariables: boolean;
 }
 
+/** Multi-instance activities (zeebe:loopCharacteristics): one inner instance per item of the input collection. */
+export interface MultiInstanceDefinition {
+  sequential: boolean;
+  inputCollection: Expression;
+  inputElement?: string;
+  outputCollection?: string;
+  outputElement?: Expression;
+  completionCondition?: Expression;
+}
+
 /** zeebe:script: a FEEL expression whose result is set as the result variable. */
 export interface ScriptDefinition {
   expression: Expression;
@@ -132,6 +142,8 @@ export interface ExecutableFlowNode {
   signal?: { name: Expression };
   /** Error boundary and end events. */
   error?: ErrorDefinition;
+  /** Multi-instance activities. */
+  multiInstance?: MultiInstanceDefinition;
   /** Call activities. */
   calledElement?: CalledElementDefinition;
   /** Script tasks with zeebe:script. */

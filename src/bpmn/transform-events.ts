@@ -83,7 +83,7 @@ export function transformMessage(
   }
   const name = compileExpressionField(context, element.id, message.name);
   if (name === undefined) return;
-  if (node.bpmnElementType === 'START_EVENT') {
+  if (node.bpmnElementType === 'START_EVENT' && node.flowScope?.bpmnElementType !== 'EVENT_SUB_PROCESS') {
     node.message = { name };
     return;
   }

@@ -1,10 +1,12 @@
 import { checkTargetPath, compileExpressionField } from './expression-fields.js';
 import { checkZeebeExtensionElements, optionalExtensionElement } from './extension-elements.js';
 import { messages } from './messages.js';
-import type { BpmnElementType, ExecutableFlowNode, ExecutableProcess } from './model.js';
+import type { BpmnElementType, ExecutableFlowNode, ExecutableProcess, MultiInstanceDefinition } from './model.js';
 import {
   extensionElementsOfType,
   type BpmnFlowElement,
+  type BpmnLoopCharacteristics,
+  type ZeebeLoopCharacteristics,
   type ZeebeAssignmentDefinition,
   type ZeebeCalledElement,
   type ZeebeFormDefinition,
@@ -73,8 +75,9 @@ export function transformFlowNode(
     report(context, element.id, messages.unsupportedElement(element.$type));
     return { kind: 'unsupported' };
   }
-  if (element.loopCharacteristics !== undefined) {
-    report(context, element.id, messages.unsupportedElement(element.loopCharacteristics.$type));
+  const loop = element.loopCharacteristics;
+  if (loop !== undefined && loop.$type !== 'bpmn:MultiInstanceLoopCharacteristics') {
+    report(context, element.id, messages.unsupportedElement(loop.$type));
     return { kind: 'unsupported' };
   }
   const node: ExecutableFlowNode = {
@@ -96,7 +99,31 @@ export function transformFlowNode(
   checkZeebeExtensionElements(context, element, ['zeebe:IoMapping', ...allowed]);
   transformIoMapping(context, element, node);
   if (elementType === 'BOUNDARY_EVENT') node.interrupting = element.cancelActivity !== false;
+  if (loop !== undefined) node.multiInstance = transformMultiInstance(context, element, loop);
   return { kind: 'node', node, element };
+}
+
+function transformMultiInstance(context: TransformContext, element: BpmnFlowElement, loop: BpmnLoopCharacteristics): MultiInstanceDefinition | undefined {
+  const zeebe = optionalExtensionElement<ZeebeLoopCharacteristics>(context, loop, 'zeebe:LoopCharacteristics', 'loopCharacteristics');
+  if (zeebe?.inputCollection === undefined || zeebe.inputCollection === '') {
+    report(context, element.id, messages.missingInputCollection());
+    return undefined;
+  }
+  const inputCollection = compileExpressionField(context, element.id, zeebe.inputCollection, { nonStatic: true });
+  const outputElement = zeebe.outputElement ? compileExpressionField(context, element.id, zeebe.outputElement, { nonStatic: true }) : undefined;
+  const conditionText = loop.completionCondition?.body?.trim();
+  const completionCondition = conditionText ? compileExpressionField(context, element.id, conditionText, { nonStatic: true }) : undefined;
+  if (zeebe.inputElement) checkTargetPath(context, element.id, zeebe.inputElement);
+  if (zeebe.outputCollection) checkTargetPath(context, element.id, zeebe.outputCollection);
+  if (!inputCollection) return undefined;
+  return {
+    sequential: loop.isSequential === true,
+    inputCollection,
+    inputElement: zeebe.inputElement || undefined,
+    outputCollection: zeebe.outputCollection || undefined,
+    outputElement,
+    completionCondition,
+  };
 }
 
 /** Reads what the element type needs beyond mappings; returns the Zeebe extension elements it reads. */

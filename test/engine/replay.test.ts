@@ -26,6 +26,8 @@ function dumpState(engine: Engine, keyCount = 200): unknown {
       ['payment-received', 'cancel'].map((name) => collect((visit) => state.subscriptions.forEachMessageSubscription('<default>', name, correlationKey, visit))),
     ),
     startSubscriptions: collect((visit) => state.subscriptions.forEachMessageStartSubscription('<default>', 'order-placed', visit)),
+    signalSubscriptions: keys.map((key) => collect((visit) => state.signalSubscriptions.forEachSubscriptionOfElement(key, visit))),
+    signalStarts: keys.map((key) => collect((visit) => state.signalSubscriptions.forEachStartSubscriptionOfProcess(key, visit))),
     due: collect<bigint>((visit) => state.timers.forEachDueUntil(Number.MAX_SAFE_INTEGER, (key) => visit(key))),
     lastProcessed: state.lastProcessedPosition,
     nextKey: state.keys.nextKey(),
@@ -65,6 +67,16 @@ describe('replay', () => {
     const harness = await EngineHarness.create();
     harness.deploy('message-catch.bpmn', 'message-boundary-non-interrupting.bpmn', 'timer-boundary-interrupting.bpmn');
     harness.deploy('message-start.bpmn', 'timer-start-cycle.bpmn', 'event-based-gateway.bpmn', 'error-end-subprocess.bpmn');
+    harness.deploy('signal-events.bpmn', 'signal-start-and-throw.bpmn', 'event-subprocess-message-non-interrupting.bpmn', 'call-activity.bpmn', 'called-child.bpmn');
+    harness.createInstance('signal-events');
+    harness.createInstance('signal-events');
+    harness.write('SIGNAL', 'BROADCAST', { signalName: 'go', variables: {}, tenantId: '<default>' });
+    harness.createInstance('event-subprocess-message-non-interrupting', { orderId: 'o-4' });
+    harness.createInstance('call-activity', { childId: 'called-child' });
+    harness.deploy('multi-instance-parallel.bpmn');
+    harness.createInstance('multi-instance-parallel', { items: [1, 2, 3] });
+    const packBatch = harness.activateJobs('pack', 1).value as any;
+    harness.write('JOB', 'COMPLETE', { variables: { packed: 'x' } }, packBatch.jobKeys[0]);
     harness.createInstance('message-catch', { orderId: 'o-1' });
     harness.createInstance('message-catch', { orderId: 'o-2' });
     harness.publishMessage('payment-received', 'o-1', { variables: { paid: true } });

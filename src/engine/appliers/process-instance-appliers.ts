@@ -40,6 +40,8 @@ function applyActivating(record: Record, state: EngineState, processes: ProcessC
     state.elementInstances.updateInstance(value.parentElementInstanceKey, () => ({ calledChildInstanceKey: record.key }));
   }
   if (isActivatedWithoutFlow(value.bpmnElementType, value.bpmnEventType)) return;
+  // Inner instances of a multi-instance activity are activated by their body, not over a flow.
+  if (state.elementInstances.getInstance(value.flowScopeKey)?.value.bpmnElementType === 'MULTI_INSTANCE_BODY') return;
   // Every other element is reached over sequence flows: its activation consumes their tokens.
   const element = processes.get(value.processDefinitionKey).elements.get(value.elementId);
   const tokens = element && isJoin(element) ? element.incoming.length : 1;

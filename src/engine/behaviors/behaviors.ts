@@ -10,6 +10,7 @@ import { EventTriggerBehavior } from './event-trigger-behavior.js';
 import { IncidentBehavior } from './incident-behavior.js';
 import { JobBehavior } from './job-behavior.js';
 import { MessageCorrelationBehavior } from './message-correlation-behavior.js';
+import { MultiInstanceBehavior } from './multi-instance-behavior.js';
 import { VariableBehavior } from './variable-behavior.js';
 
 export interface BehaviorsOptions {
@@ -32,6 +33,7 @@ export class Behaviors {
   readonly eventSubscriptions: EventSubscriptionBehavior;
   readonly messages: MessageCorrelationBehavior;
   readonly errors: ErrorBehavior;
+  readonly multiInstance: MultiInstanceBehavior;
 
   constructor(options: BehaviorsOptions) {
     const { partitionId, state, writers, processes } = options;
@@ -44,5 +46,6 @@ export class Behaviors {
     this.eventSubscriptions = new EventSubscriptionBehavior(partitionId, state, writers, this.commands, this.incidents, this.variables);
     this.messages = new MessageCorrelationBehavior(partitionId, state, writers, this.commands, this.eventTriggers);
     this.errors = new ErrorBehavior(state, processes, this.variables, this.eventTriggers);
+    this.multiInstance = new MultiInstanceBehavior(state, this.elements, this.variables, this.incidents);
   }
 }

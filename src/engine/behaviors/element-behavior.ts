@@ -25,13 +25,20 @@ export class ElementBehavior {
 
   /** Activates an element with a key chosen before (an event whose trigger was recorded for that key). */
   activateElementWithKey(key: bigint, element: ExecutableFlowNode, flowScopeKey: bigint, template: ProcessInstanceRecordValue): void {
+    // A multi-instance activity reached over a flow starts as its body; the body activates the inner instances.
+    const isBody = element.multiInstance !== undefined;
     const value: ProcessInstanceRecordValue = {
       ...template,
       elementId: element.id,
       flowScopeKey,
-      bpmnElementType: element.bpmnElementType,
+      bpmnElementType: isBody ? 'MULTI_INSTANCE_BODY' : element.bpmnElementType,
       bpmnEventType: element.bpmnEventType,
     };
+    this.writers.appendCommand(key, 'PROCESS_INSTANCE', 'ACTIVATE_ELEMENT', value);
+  }
+
+  /** Activates an element instance whose record value is complete already (an inner instance of a multi-instance body). */
+  activateInstance(key: bigint, value: ProcessInstanceRecordValue): void {
     this.writers.appendCommand(key, 'PROCESS_INSTANCE', 'ACTIVATE_ELEMENT', value);
   }
 
@@ -113,6 +120,7 @@ export class ElementBehavior {
 /** Elements activated without a token on a sequence flow: they consume none. */
 export function isActivatedWithoutFlow(bpmnElementType: string, bpmnEventType: string): boolean {
   if (bpmnElementType === 'INTERMEDIATE_CATCH_EVENT' && bpmnEventType === 'LINK') return true;
+  if (bpmnElementType === 'EVENT_SUB_PROCESS') return true;
   return bpmnElementType === 'PROCESS' || bpmnElementType === 'START_EVENT' || bpmnElementType === 'BOUNDARY_EVENT';
 }
 

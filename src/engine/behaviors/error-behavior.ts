@@ -25,7 +25,9 @@ export class ErrorBehavior {
     for (let depth = 0; instance && depth < SCOPE_DEPTH_MAX; depth++) {
       const process = this.processes.get(instance.value.processDefinitionKey);
       const element = instance.value.bpmnElementType === 'PROCESS' ? process : process.elements.get(instance.value.elementId);
-      const catchEvent = element && this.findCatchEvent(element, errorCode, this.variables.lookup(instance.key));
+      // The boundary events of a multi-instance activity belong to its body, not to its inner instances.
+      const isInner = element?.multiInstance !== undefined && instance.value.bpmnElementType !== 'MULTI_INSTANCE_BODY';
+      const catchEvent = element && !isInner ? this.findCatchEvent(element, errorCode, this.variables.lookup(instance.key)) : undefined;
       if (catchEvent && this.catchOn(instance, catchEvent, variables)) return true;
       // From a called process, the error goes on to its call activity, as in Zeebe.
       const next = instance.value.flowScopeKey >= 0n ? instance.value.flowScopeKey : instance.value.parentElementInstanceKey;
@@ -39,7 +41,9 @@ export class ErrorBehavior {
   }
 
   private findCatchEvent(element: ExecutableFlowNode, errorCode: string, lookup: VariableLookup): ExecutableFlowNode | undefined {
-    const catchEvents = element.boundaryEvents.filter((event) => event.bpmnEventType === 'ERROR');
+    // Inside a scope, its error event subprocesses catch first; then the boundary events on it.
+    const eventSubProcessStarts = (element.eventSubProcessStarts ?? []).filter((event) => event.bpmnEventType === 'ERROR');
+    const catchEvents = [...eventSubProcessStarts, ...element.boundaryEvents.filter((event) => event.bpmnEventType === 'ERROR')];
     const byCode = catchEvents.find((event) => {
       const code = event.error?.errorCode?.evaluate(lookup);
       return code?.ok === true && String(code.value) === errorCode;

@@ -59,7 +59,7 @@ export class EventSubscriptionBehavior {
 
   /** Opens the element's subscriptions; false (with an incident raised) when an expression failed. */
   subscribe(context: ElementContext): boolean {
-    const events = catchEventsOf(context.element);
+    const events = catchEventsOf(context.element).filter((entry) => subscribesTo(context, entry.event));
     // Already open when an activation is retried after an incident (a job that could not be created).
     if (events.length === 0 || this.hasSubscriptions(context.key)) return true;
     const lookup = this.variables.lookup(context.key);
@@ -213,6 +213,13 @@ export function messageSubscriptionOf(value: ProcessMessageSubscriptionRecordVal
   };
 }
 
+/** A multi-instance body holds the boundary events; its inner instances the element's own events. */
+function subscribesTo(context: ElementContext, event: ExecutableFlowNode): boolean {
+  if (!context.element.multiInstance) return true;
+  const isBoundary = event.bpmnElementType === 'BOUNDARY_EVENT';
+  return context.value.bpmnElementType === 'MULTI_INSTANCE_BODY' ? isBoundary : !isBoundary;
+}
+
 /** The catch events an element instance waits for, and whether each interrupts it when it happens. */
 function catchEventsOf(element: ExecutableFlowNode): { event: ExecutableFlowNode; interrupting: boolean }[] {
   const events: { event: ExecutableFlowNode; interrupting: boolean }[] = [];
@@ -220,6 +227,9 @@ function catchEventsOf(element: ExecutableFlowNode): { event: ExecutableFlowNode
     if (element.bpmnElementType === 'INTERMEDIATE_CATCH_EVENT' || element.bpmnElementType === 'RECEIVE_TASK') {
       events.push({ event: element, interrupting: true });
     }
+  }
+  for (const start of element.eventSubProcessStarts ?? []) {
+    if (start.message || start.timer || start.signal) events.push({ event: start, interrupting: start.interrupting !== false });
   }
   for (const boundary of element.boundaryEvents) {
     if (boundary.message || boundary.timer || boundary.signal) events.push({ event: boundary, interrupting: boundary.interrupting !== false });

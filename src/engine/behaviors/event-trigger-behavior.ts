@@ -30,6 +30,10 @@ export class EventTriggerBehavior {
     const process = this.processes.get(instance.value.processDefinitionKey);
     const target = process.elements.get(targetElementId);
     if (!target) return false;
+    if (target.bpmnElementType === 'START_EVENT' && target.flowScope?.bpmnElementType === 'EVENT_SUB_PROCESS') {
+      this.triggerEventSubProcess(instance, target, variables);
+      return true;
+    }
     if (target.bpmnElementType === 'BOUNDARY_EVENT') {
       if (!target.interrupting) {
         this.activateTriggeredEvent(target, instance.value.flowScopeKey, instance.value, variables);
@@ -42,6 +46,44 @@ export class EventTriggerBehavior {
     this.writeTriggering(instance.key, target.id, instance.value, variables);
     this.elements.completeElement(instance.key, instance.value);
     return true;
+  }
+
+  /**
+   * An event subprocess's start event happened in its scope. A non-interrupting one starts beside what runs; an
+   * interrupting one first terminates everything else in the scope and starts once the last child is gone.
+   */
+  private triggerEventSubProcess(scope: ElementInstance, start: ExecutableFlowNode, variables: VariableDocument): void {
+    if (start.interrupting === false) {
+      this.activateEventSubProcess(scope, start, variables);
+      return;
+    }
+    this.writeTriggering(scope.key, start.id, scope.value, variables);
+    if (this.elements.terminateChildren(scope.key) === 0) this.activateInterruptingEventSubProcess(scope.key);
+  }
+
+  /** The scope's children are gone: an interrupting event subprocess waiting for that starts now. Returns true if one did. */
+  activateInterruptingEventSubProcess(scopeKey: bigint): boolean {
+    const scope = this.state.elementInstances.getInstance(scopeKey);
+    const trigger = this.state.eventTriggers.getTrigger(scopeKey);
+    if (!scope || scope.state !== 'ACTIVATED' || scope.childCount > 0 || !trigger) return false;
+    const start = this.processes.get(scope.value.processDefinitionKey).elements.get(trigger.value.targetElementId);
+    if (!start || start.flowScope?.bpmnElementType !== 'EVENT_SUB_PROCESS') return false;
+    this.consume(scopeKey);
+    this.activateEventSubProcess(scope, start, trigger.value.variables);
+    return true;
+  }
+
+  /** Whether an interrupting event subprocess is about to take over the scope (nothing else may start in it). */
+  isInterrupted(scopeKey: bigint): boolean {
+    return this.state.eventTriggers.getTrigger(scopeKey) !== undefined;
+  }
+
+  private activateEventSubProcess(scope: ElementInstance, start: ExecutableFlowNode, variables: VariableDocument): void {
+    const eventSubProcess = start.flowScope;
+    if (!eventSubProcess) return;
+    const key = this.state.keys.nextKey();
+    this.writeTriggering(key, start.id, scope.value, variables);
+    this.elements.activateElementWithKey(key, eventSubProcess, scope.key, scope.value);
   }
 
   /** Whether an event can still reach the element instance: it waits, and no interrupting event came first. */

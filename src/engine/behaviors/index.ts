@@ -8,4 +8,5 @@ export * from './incident-behavior.js';
 export * from './job-behavior.js';
 export * from './mapping-behavior.js';
 export * from './message-correlation-behavior.js';
+export * from './multi-instance-behavior.js';
 export * from './variable-behavior.js';

@@ -1,7 +1,8 @@
 import type { BpmnElementType, ExecutableFlowNode } from '../../../bpmn/index.js';
 import { parseJson, stringifyJson, type ProcessInstanceRecordValue, type Record } from '../../../protocol/index.js';
 import type { CommandProcessor, ElementContext, ProcessingContext } from '../../context.js';
-import { evaluateMappings } from '../../behaviors/index.js';
+import { evaluateMappings, isMultiInstanceBody } from '../../behaviors/index.js';
+import { MultiInstanceBodyProcessor } from './multi-instance-body-processor.js';
 import type { ElementProcessor } from './element-processor.js';
 import {
   CatchEventProcessor,
@@ -12,7 +13,7 @@ import {
   TerminateEndEventProcessor,
 } from './events.js';
 import { EventBasedGatewayProcessor, ExclusiveGatewayProcessor, ParallelGatewayProcessor } from './gateway-processors.js';
-import { CallActivityProcessor, ProcessProcessor, SubProcessProcessor } from './scope-processors.js';
+import { CallActivityProcessor, EventSubProcessProcessor, ProcessProcessor, SubProcessProcessor } from './scope-processors.js';
 import { JobWorkerProcessor, PassThroughTaskProcessor, ScriptTaskProcessor } from './task-processors.js';
 
 const passThroughEvent = new PassThroughEventProcessor();
@@ -23,6 +24,7 @@ const ELEMENT_PROCESSORS: { [T in BpmnElementType]?: ElementProcessor } = {
   PROCESS: new ProcessProcessor(),
   SUB_PROCESS: new SubProcessProcessor(),
   CALL_ACTIVITY: new CallActivityProcessor(),
+  EVENT_SUB_PROCESS: new EventSubProcessProcessor(),
   START_EVENT: passThroughEvent,
   INTERMEDIATE_CATCH_EVENT: catchEvent,
   INTERMEDIATE_THROW_EVENT: passThroughEvent,
@@ -42,6 +44,7 @@ const ELEMENT_PROCESSORS: { [T in BpmnElementType]?: ElementProcessor } = {
 };
 
 const errorEndEvent = new ErrorEndEventProcessor();
+const multiInstanceBody = new MultiInstanceBodyProcessor();
 const terminateEndEvent = new TerminateEndEventProcessor();
 const signalThrowEvent = new SignalThrowEventProcessor();
 const linkThrowEvent = new LinkThrowEventProcessor();
@@ -69,7 +72,7 @@ export class BpmnStreamProcessor implements CommandProcessor {
     const element: ExecutableFlowNode | undefined = value.bpmnElementType === 'PROCESS' ? process : process.elements.get(value.elementId);
     if (!element) throw new Error(`Expected element '${value.elementId}' in process '${value.bpmnProcessId}', but it is missing`);
     const elementContext: ElementContext = { key: command.key, value, element, process, nowMs: command.timestamp };
-    const processor = processorOf(element);
+    const processor = isMultiInstanceBody(value) ? multiInstanceBody : processorOf(element);
     if (!processor) throw new Error(`No processor for element type ${element.bpmnElementType}`);
     switch (command.intent) {
       case 'ACTIVATE_ELEMENT':
@@ -90,11 +93,14 @@ export class BpmnStreamProcessor implements CommandProcessor {
       const scope = context.state.elementInstances.getInstance(element.value.flowScopeKey);
       // The scope was terminated (or reached a terminate end event) while this activation was on its way: the
       // token is gone with it.
-      if (element.value.flowScopeKey >= 0n && (!scope || scope.state !== 'ACTIVATED' || scope.terminateEndEventReached)) return;
+      const scopeKey = element.value.flowScopeKey;
+      const interrupted = scopeKey >= 0n && context.behaviors.eventTriggers.isInterrupted(scopeKey);
+      if (scopeKey >= 0n && (!scope || scope.state !== 'ACTIVATED' || scope.terminateEndEventReached || interrupted)) return;
       context.behaviors.elements.transition(element, 'ELEMENT_ACTIVATING');
     }
-    if (element.element.inputMappings.length > 0) {
-      const result = evaluateMappings(element.element.inputMappings, context.behaviors.variables.lookup(element.value.flowScopeKey));
+    // A multi-instance body leaves the mappings to its inner instances, which see their input element.
+    if (element.element.inputMappings.length > 0 && !isMultiInstanceBody(element.value)) {
+      const result = evaluateMappings(element.element.inputMappings, context.behaviors.variables.lookup(element.key));
       if (!result.ok) return context.behaviors.incidents.raiseElementIncident(element, 'IO_MAPPING_ERROR', result.message);
       context.behaviors.variables.mergeLocal(element.key, result.document, element.value);
     }
@@ -108,12 +114,25 @@ export class BpmnStreamProcessor implements CommandProcessor {
       context.behaviors.elements.transition(element, 'ELEMENT_COMPLETING');
       context.behaviors.eventSubscriptions.unsubscribe(element.key);
     }
+    if (isMultiInstanceBody(element.value)) return this.completeBody(element, processor, context);
     // An event completes with the variables of the message (or error) that triggered it.
     const trigger = context.behaviors.eventTriggers.triggerOf(element.key, element.element.id);
     const variables = trigger ? stringifyJson(trigger.value.variables) : instance.completionVariables;
     if (!this.applyOutputs(element, variables, context)) return;
     if (trigger) context.behaviors.eventTriggers.consume(element.key);
     processor.onComplete(element, context);
+  }
+
+  /** A multi-instance body completes once its inner instances are gone, handing its output collection up. */
+  private completeBody(body: ElementContext, processor: ElementProcessor, context: ProcessingContext): void {
+    const instance = context.state.elementInstances.getInstance(body.key);
+    if (!instance || instance.childCount > 0) return;
+    const outputCollection = body.element.multiInstance?.outputCollection;
+    const stored = outputCollection ? context.state.variables.getLocal(body.key, outputCollection) : undefined;
+    if (outputCollection && stored) {
+      context.behaviors.variables.mergePropagate(body.value.flowScopeKey, { [outputCollection]: parseJson(stored.value) }, body.value);
+    }
+    processor.onComplete(body, context);
   }
 
   /** Zeebe's output semantics: with output mappings, job variables stay local and only mapped values propagate. */

@@ -1,4 +1,5 @@
 import type { ElementInstance } from '../../../state/domain/index.js';
+import { isInnerInstance, isMultiInstanceBody } from '../../behaviors/index.js';
 import type { ElementContext, ProcessingContext } from '../../context.js';
 
 /**
@@ -48,7 +49,13 @@ export function afterTerminated(terminated: Pick<ElementInstance, 'key' | 'value
     afterTerminated(scope, context);
     return;
   }
+  if (behaviors.eventTriggers.activateInterruptingEventSubProcess(scopeKey)) return;
   const active = context.state.elementInstances.getInstance(scopeKey);
+  // A multi-instance body whose completion condition was met completes once its other inner instances are gone.
+  if (active && isMultiInstanceBody(active.value) && active.state === 'COMPLETING' && active.childCount === 0) {
+    behaviors.elements.completeElement(active.key, active.value);
+    return;
+  }
   if (active?.terminateEndEventReached) behaviors.elements.completeScopeIfDone(scopeKey);
 }
 
@@ -62,8 +69,15 @@ function finishCallActivityTermination(terminated: Pick<ElementInstance, 'key' |
   afterTerminated(parent, context);
 }
 
-/** The common end of completion: write COMPLETED and move on along the outgoing flows. */
+/**
+ * The common end of completion: write COMPLETED and move on along the outgoing flows; an inner instance of a
+ * multi-instance activity hands over to its body instead.
+ */
 export function completeAndLeave(element: ElementContext, context: ProcessingContext): void {
+  if (isInnerInstance(element.element, element.value)) {
+    context.behaviors.multiInstance.completeInner(element);
+    return;
+  }
   context.behaviors.elements.transition(element, 'ELEMENT_COMPLETED');
   context.behaviors.elements.takeOutgoingFlows(element);
 }

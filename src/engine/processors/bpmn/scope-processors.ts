@@ -7,8 +7,9 @@ import { completeAndLeave, terminateLeaf, terminateScope, type ElementProcessor 
 export class ProcessProcessor implements ElementProcessor {
   onActivate(element: ElementContext, context: ProcessingContext): void {
     const { behaviors } = context;
-    behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
     const { start, variables } = behaviors.eventTriggers.startEventOf(element, element.process);
+    if (!behaviors.eventSubscriptions.subscribe(element)) return;
+    behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
     if (!start) throw new Error(`Expected process '${element.process.id}' to have the start event to start at, but it has none`);
     if (variables) behaviors.eventTriggers.activateTriggeredEvent(start, element.key, element.value, variables);
     else behaviors.elements.activateElement(start, element.key, element.value);
@@ -42,6 +43,27 @@ export class ProcessProcessor implements ElementProcessor {
 
   onTerminate(element: ElementContext, context: ProcessingContext): void {
     context.awaitingResults.delete(element.key);
+    terminateScope(element, context);
+  }
+}
+
+/** Event subprocesses: started by the event of their start event (the trigger recorded for their key). */
+export class EventSubProcessProcessor implements ElementProcessor {
+  onActivate(element: ElementContext, context: ProcessingContext): void {
+    const { behaviors } = context;
+    const trigger = context.state.eventTriggers.getTrigger(element.key);
+    const start = trigger && element.process.elements.get(trigger.value.targetElementId);
+    if (!trigger || !start) throw new Error(`Expected event subprocess '${element.element.id}' to be started by an event`);
+    behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
+    behaviors.eventTriggers.consume(element.key);
+    behaviors.eventTriggers.activateTriggeredEvent(start, element.key, element.value, trigger.value.variables);
+  }
+
+  onComplete(element: ElementContext, context: ProcessingContext): void {
+    completeAndLeave(element, context);
+  }
+
+  onTerminate(element: ElementContext, context: ProcessingContext): void {
     terminateScope(element, context);
   }
 }

@@ -34,7 +34,8 @@ export class TimerTriggerProcessor implements CommandProcessor {
     context.behaviors.eventTriggers.trigger(instance, value.targetElementId, {});
     const process = context.processes.get(value.processDefinitionKey);
     const event = process.elements.get(value.targetElementId);
-    if (event?.timer && event.bpmnElementType === 'BOUNDARY_EVENT' && event.interrupting === false) {
+    const staysSubscribed = event?.bpmnElementType === 'BOUNDARY_EVENT' || event?.flowScope?.bpmnElementType === 'EVENT_SUB_PROCESS';
+    if (event?.timer && staysSubscribed && event.interrupting === false) {
       const next = nextTimerSchedule(event.timer, context.behaviors.variables.lookup(instance.key), value);
       if (next) context.behaviors.eventSubscriptions.createTimer(instance.key, instance.value, event.id, next);
     }
