@@ -1,4 +1,4 @@
-import type { HealthReport, MonitoringSource, Readiness } from '../http/index.js';
+import type { ComponentHealth, HealthReport, HealthStatus, MonitoringSource, Readiness } from '../http/index.js';
 import type { Broker } from './broker.js';
 
 /** Answers the monitoring endpoints from the broker's partitions and metrics. */
@@ -16,16 +16,38 @@ export class BrokerMonitoring implements MonitoringSource {
   }
 
   health(): HealthReport {
-    const components = this.broker.partitions.map((partition) => ({
+    const components: ComponentHealth[] = this.broker.partitions.map((partition) => ({
       name: `partition-${partition.partitionId}`,
-      status: partition.healthy ? ('healthy' as const) : ('dead' as const),
+      status: partition.healthy ? 'healthy' : 'dead',
       ...(partition.healthy ? {} : { message: 'the partition stopped processing after a storage failure' }),
+      components: this.exporterHealth(partition.partitionId),
     }));
-    const status = components.every((component) => component.status === 'healthy') ? 'healthy' : 'dead';
+    const status = worst(components);
     return { status, components: [{ name: 'broker', status, components }] };
+  }
+
+  /** An exporter that keeps failing (Kafka down, a full disk) is unhealthy; it retries and catches up on its own. */
+  private exporterHealth(partitionId: number): ComponentHealth[] {
+    const director = this.broker.exporterDirector(partitionId);
+    return (director?.exporterStats() ?? []).map((stats) => ({
+      name: `exporter-${stats.exporterId}`,
+      status: stats.state === 'retrying' ? 'unhealthy' : 'healthy',
+      ...(stats.state === 'retrying' ? { message: `exporting fails and is retried (${stats.lagRecords} records behind): ${stats.lastError ?? 'unknown error'}` } : {}),
+    }));
   }
 
   metrics(): string {
     return this.broker.metrics.exposition();
   }
+}
+
+const SEVERITY: { [status in HealthStatus]: number } = { healthy: 0, unhealthy: 1, dead: 2 };
+
+function worst(components: readonly ComponentHealth[]): HealthStatus {
+  let status: HealthStatus = 'healthy';
+  for (const component of components) {
+    const own = component.components ? worst([{ ...component, components: undefined }, ...component.components]) : component.status;
+    if (SEVERITY[own] > SEVERITY[status]) status = own;
+  }
+  return status;
 }
