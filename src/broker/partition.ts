@@ -311,5 +311,6 @@ export class Partition {
 }
 
 function isAlwaysAccepted(command: NewCommand): boolean {
+  if (command.valueType === 'DEPLOYMENT' && command.intent === 'DISTRIBUTE') return true;
   return command.valueType === 'JOB' && (command.intent === 'COMPLETE' || command.intent === 'FAIL');
 }

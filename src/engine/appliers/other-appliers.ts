@@ -8,6 +8,7 @@ export function deploymentAppliers(state: EngineState): [string, Applier][] {
   return [
     ['PROCESS.CREATED', (record) => state.processes.putProcess(record.value as unknown as ProcessRecordValue)],
     ['DEPLOYMENT.CREATED', nothing],
+    ['DEPLOYMENT.DISTRIBUTED', nothing],
     ['PROCESS_INSTANCE_CREATION.CREATED', nothing],
   ];
 }

@@ -17,6 +17,13 @@ export class CommandSender {
     return subscriptionPartitionId(correlationKey, this.partitionCount);
   }
 
+  /** Every partition but this one (partitions are numbered 1 to partitionCount). */
+  otherPartitionIds(): number[] {
+    const ids: number[] = [];
+    for (let id = 1; id <= this.partitionCount; id++) if (id !== this.partitionId) ids.push(id);
+    return ids;
+  }
+
   send(partitionId: number, valueType: ValueType, intent: Intent, key: bigint, value: object): void {
     if (partitionId === this.partitionId) {
       this.writers.appendCommand(key, valueType, intent, value);

@@ -1,6 +1,7 @@
 import type { CommandProcessor } from '../context.js';
 import { BpmnStreamProcessor } from './bpmn/BpmnStreamProcessor.js';
 import { DeploymentCreateProcessor } from './deployment/DeploymentCreateProcessor.js';
+import { DeploymentDistributeProcessor } from './deployment/DeploymentDistributeProcessor.js';
 import { IncidentResolveProcessor } from './incident/IncidentResolveProcessor.js';
 import { JobBatchActivateProcessor } from './job/JobBatchActivateProcessor.js';
 import { JobCompleteProcessor } from './job/JobCompleteProcessor.js';
@@ -36,6 +37,7 @@ const creation = new ProcessInstanceCreationCreateProcessor();
 /** The one table of which processor handles which command, keyed by `VALUE_TYPE.INTENT`. */
 export const COMMAND_PROCESSORS: ReadonlyMap<string, CommandProcessor> = new Map<string, CommandProcessor>([
   ['DEPLOYMENT.CREATE', new DeploymentCreateProcessor()],
+  ['DEPLOYMENT.DISTRIBUTE', new DeploymentDistributeProcessor()],
   ['PROCESS_INSTANCE_CREATION.CREATE', creation],
   ['PROCESS_INSTANCE_CREATION.CREATE_WITH_AWAITING_RESULT', creation],
   ['PROCESS_INSTANCE.CANCEL', new ProcessInstanceCancelProcessor()],

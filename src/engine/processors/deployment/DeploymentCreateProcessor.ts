@@ -62,6 +62,10 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     const event = context.writers.appendEvent(deploymentKey, 'DEPLOYMENT', 'CREATED', created);
     context.writers.respond(command, event);
     for (const entry of deployed) openStartEventSubscriptions(entry, command.timestamp, context);
+    // Every partition runs instances, so every partition gets the processes, with the same keys and versions.
+    for (const partitionId of context.behaviors.commands.otherPartitionIds()) {
+      context.behaviors.commands.send(partitionId, 'DEPLOYMENT', 'DISTRIBUTE', deploymentKey, created);
+    }
   }
 
   private parseResource(resource: DeploymentResource, errors: string[]): ParsedResource {

@@ -1,0 +1,37 @@
+import { parseBpmn } from '../../../bpmn/index.js';
+import type { DeploymentRecordValue, ProcessRecordValue, Record } from '../../../protocol/index.js';
+import type { CommandProcessor, ProcessingContext } from '../../context.js';
+
+/**
+ * DEPLOYMENT DISTRIBUTE: a deployment made on the deployment partition, received by another partition. Its processes
+ * are stored with the keys and versions the deployment partition gave them, so a key means the same process on
+ * every partition. A repeated delivery changes nothing.
+ */
+export class DeploymentDistributeProcessor implements CommandProcessor {
+  process(command: Record, context: ProcessingContext): void {
+    const deployment = command.value as unknown as DeploymentRecordValue;
+    const resources = new Map(deployment.resources.map((resource) => [resource.resourceName, resource.resource]));
+    for (const metadata of deployment.processesMetadata) {
+      if (metadata.duplicate || context.state.processes.getProcessByKey(metadata.processDefinitionKey)) continue;
+      const resource = resources.get(metadata.resourceName);
+      const process = resource ? parseBpmn(resource, metadata.resourceName).processes.find((candidate) => candidate.id === metadata.bpmnProcessId) : undefined;
+      if (!resource || !process) {
+        throw new Error(`Expected the distributed deployment ${command.key} to carry process '${metadata.bpmnProcessId}' in '${metadata.resourceName}'`);
+      }
+      const stored: ProcessRecordValue = {
+        bpmnProcessId: metadata.bpmnProcessId,
+        version: metadata.version,
+        processDefinitionKey: metadata.processDefinitionKey,
+        resourceName: metadata.resourceName,
+        checksum: metadata.checksum,
+        resource,
+        tenantId: metadata.tenantId,
+        deploymentKey: metadata.deploymentKey,
+        versionTag: metadata.versionTag,
+      };
+      context.processes.put(stored.processDefinitionKey, process);
+      context.writers.appendEvent(stored.processDefinitionKey, 'PROCESS', 'CREATED', stored);
+    }
+    context.writers.appendEvent(command.key, 'DEPLOYMENT', 'DISTRIBUTED', deployment);
+  }
+}
