@@ -11,8 +11,15 @@ export const DELETED: Value = Object.freeze({ deleted: true }) as unknown as Val
 
 /** Entries read from RocksDB per page of a prefix visit: a visit that stops early reads little. */
 const PREFIX_PAGE_ENTRIES = 64;
-/** Bound on the first key parts remembered as absent from RocksDB; the memory is cleared when it is reached. */
-const EMPTY_FIRST_PARTS_MAX = 100_000;
+/** Bound on the first key parts remembered as complete in memory; the memory is cleared when it is reached. */
+const COMPLETE_FIRST_PARTS_MAX = 100_000;
+/** A first-part prefix with at most this many persisted entries is loaded into memory whole on its first visit. */
+const PREFIX_LOAD_ENTRIES_MAX = 256;
+
+/** Where clean (persisted) entries are counted, so the least recently settled can be evicted (CleanEntries). */
+export interface CleanEntryTracker {
+  add(column: StateColumn<readonly KeyPart[], Value>, key: readonly KeyPart[], value: Value): void;
+}
 
 /**
  * A column in three tiers: the overlay (a trie of writes not yet in RocksDB, including the open transaction's),
@@ -25,10 +32,13 @@ const EMPTY_FIRST_PARTS_MAX = 100_000;
  */
 export class StateColumn<K extends readonly KeyPart[], V extends Value> implements Column<K, V> {
   /**
-   * First key parts known to have no entry in RocksDB (a visit found none, and none was persisted since). Most
-   * reads of a fresh entity (the variables of a new scope, the children of a new element instance) then skip RocksDB.
+   * First key parts whose every entry is in memory (RocksDB had none or few when first visited, and none has been
+   * evicted since): reads and visits under them never go to RocksDB. This keeps the working set as fast as a purely
+   * in-memory state, while cold entities live only in RocksDB.
    */
-  private readonly emptyFirstParts = new Set<KeyPart>();
+  private readonly completeFirstParts = new Set<KeyPart>();
+  /** True while every entry of the column is in memory (RocksDB held none at open and nothing was evicted). */
+  private columnComplete: boolean;
   /**
    * Where a visit of a first-part prefix may start in RocksDB: below it lie only entries already deleted (in the
    * overlay or in RocksDB). Queue-like prefixes (activatable jobs of a type) are consumed from their low end, and
@@ -43,7 +53,11 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     private readonly transactions: Transactions,
     private readonly database: RocksDatabase,
     private readonly cache: ValueCache,
-  ) {}
+    private readonly cleanEntries: CleanEntryTracker,
+  ) {
+    const lower = keyPrefix;
+    this.columnComplete = database.querySync({ gte: lower, lt: upperBound(lower), limit: 1, keyEncoding: 'buffer', valueEncoding: 'buffer' }).rows.length === 0;
+  }
 
   get keyLength(): number {
     return this.overlay.keyLength;
@@ -69,8 +83,8 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     // Whether RocksDB has the key matters only when the window ends with a delete; rather than a read on every put,
     // an unknown key counts as existing (a delete of an absent key costs little). A key the overlay marks deleted
     // was known to exist.
-    const existedBefore = previous !== undefined;
-    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, value, existedBefore || !this.knownAbsent(encodedKey));
+    const existedBefore = previous !== undefined || !(this.isComplete(key) || this.knownAbsent(encodedKey));
+    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, value, existedBefore);
   }
 
   delete(...key: K): void {
@@ -89,8 +103,8 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   forEachInRange(from: KeyPart[], to: KeyPart[], visitor: (value: V, key: K) => boolean | void): void {
     const visit = visitor as unknown as (value: Value, key: KeyPart[]) => boolean | void;
-    if (this.visitPersisted(encodeKey(this.keyPrefix, from), encodeKey(this.keyPrefix, to), visit) === false) return;
-    // The overlay holds only unpersisted writes: few enough to filter part by part.
+    if (!this.columnComplete && this.visitPersisted(encodeKey(this.keyPrefix, from), encodeKey(this.keyPrefix, to), visit) === false) return;
+    // Memory holds the working set (unpersisted writes and recently used entries): filtered part by part.
     this.overlay.forEachWithPrefix([], (value, key) => {
       if (value === DELETED || compareKeys(key, from) < 0 || compareKeys(key, to) >= 0) return true;
       return visit(value, key);
@@ -106,17 +120,33 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     return count;
   }
 
-  /** After a persist: the overlay entry goes (unless written again since) and the cache keeps the value. */
+  /**
+   * After a persist: a deleted entry leaves memory; a written one stays as a clean entry (unless written again since),
+   * counted for eviction.
+   */
   settle(key: readonly KeyPart[], encodedKey: Buffer, value: Value | null): void {
-    if (value !== null) {
-      this.emptyFirstParts.delete(key[0]);
-      const start = this.scanStarts.get(key[0]);
-      if (start !== undefined && encodedKey.compare(start) < 0) this.scanStarts.set(key[0], encodedKey);
-    }
+    const start = this.scanStarts.get(key[0]);
+    if (value !== null && start !== undefined && encodedKey.compare(start) < 0) this.scanStarts.set(key[0], encodedKey);
     const inOverlay = this.overlay.get(key);
     if (inOverlay !== (value ?? DELETED)) return;
+    if (value === null) {
+      this.overlay.restore(key, undefined);
+      this.cache.set(encodedKey.toString('latin1'), ABSENT);
+      return;
+    }
+    this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, key, value);
+  }
+
+  /** Drops a clean entry from memory (it stays in RocksDB); its prefix is no longer complete in memory. */
+  evictClean(key: readonly KeyPart[], value: Value): void {
+    if (this.overlay.get(key) !== value) return;
     this.overlay.restore(key, undefined);
-    this.cache.set(encodedKey.toString('latin1'), value ?? ABSENT);
+    this.completeFirstParts.delete(key[0]);
+    this.columnComplete = false;
+  }
+
+  private isComplete(key: readonly KeyPart[]): boolean {
+    return this.columnComplete || (key.length > 1 && this.completeFirstParts.has(key[0]));
   }
 
   /** True when the cache knows RocksDB lacks the key (no disk read). */
@@ -127,30 +157,60 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   private read(key: readonly KeyPart[], encodedKey?: Buffer): Value | undefined {
     const pending = this.overlay.get(key);
     if (pending !== undefined) return pending === DELETED ? undefined : pending;
-    if (key.length > 1 && this.emptyFirstParts.has(key[0])) return undefined;
+    if (this.isComplete(key)) return undefined;
     const encoded = encodedKey ?? encodeKey(this.keyPrefix, key);
     const id = encoded.toString('latin1');
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return cached === ABSENT ? undefined : cached;
+    if (this.cache.get(id) === ABSENT) return undefined;
     const stored = this.database._getManySync([encoded], {})[0];
-    const value = stored === undefined ? undefined : decodeValue(stored);
-    this.cache.set(id, value ?? ABSENT);
+    if (stored === undefined) {
+      this.cache.set(id, ABSENT);
+      return undefined;
+    }
+    return this.keepClean(key, decodeValue(stored));
+  }
+
+  /** Puts a value read from RocksDB into memory as a clean entry. */
+  private keepClean(key: readonly KeyPart[], value: Value): Value {
+    const keyCopy = key.slice();
+    this.overlay.set(keyCopy, value);
+    this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, keyCopy, value);
     return value;
   }
 
   private visit(prefix: readonly KeyPart[], visitor: (value: Value, key: KeyPart[]) => boolean | void): void {
     const firstPartOnly = prefix.length === 1 && this.overlay.keyLength > 1;
-    if (!(firstPartOnly && this.emptyFirstParts.has(prefix[0]))) {
-      const lower = encodeKey(this.keyPrefix, prefix);
-      const upper = upperBound(lower);
-      const start = firstPartOnly ? this.scanStarts.get(prefix[0]) : undefined;
-      const live = { first: undefined as Buffer | undefined };
-      const visited = this.visitPersisted(start ?? lower, upper, visitor, live);
-      if (firstPartOnly) this.rememberScanStart(prefix[0], live.first ?? (visited === false ? undefined : upper));
-      if (visited === false) return;
-      if (visited === 0 && firstPartOnly && start === undefined) this.rememberEmpty(prefix[0]);
+    if (!this.columnComplete && !(firstPartOnly && this.completeFirstParts.has(prefix[0]))) {
+      if (!(firstPartOnly && this.loadPrefix(prefix[0]))) {
+        if (this.visitPersistedFrom(prefix, firstPartOnly, visitor) === false) return;
+      }
     }
     this.overlay.forEachWithPrefix(prefix, (value, key) => (value === DELETED ? true : visitor(value, key)));
+  }
+
+  /**
+   * Loads a small first-part prefix into memory whole, so it is complete from now on; false when it is too large
+   * (a queue of many jobs), which is then visited from RocksDB page by page.
+   */
+  private loadPrefix(firstPart: KeyPart): boolean {
+    const lower = encodeKey(this.keyPrefix, [firstPart]);
+    const { rows } = this.database.querySync({ gte: lower, lt: upperBound(lower), limit: PREFIX_LOAD_ENTRIES_MAX + 1, keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    if (rows.length > PREFIX_LOAD_ENTRIES_MAX * 2) return false;
+    for (let index = 0; index < rows.length; index += 2) {
+      const key = decodeKeyParts(rows[index], this.keyPrefix.length);
+      if (this.overlay.get(key) === undefined) this.keepClean(key, decodeValue(rows[index + 1]));
+    }
+    if (this.completeFirstParts.size >= COMPLETE_FIRST_PARTS_MAX) this.completeFirstParts.clear();
+    this.completeFirstParts.add(firstPart);
+    return true;
+  }
+
+  private visitPersistedFrom(prefix: readonly KeyPart[], firstPartOnly: boolean, visitor: (value: Value, key: KeyPart[]) => boolean | void): false | number {
+    const lower = encodeKey(this.keyPrefix, prefix);
+    const start = firstPartOnly ? this.scanStarts.get(prefix[0]) : undefined;
+    const live = { first: undefined as Buffer | undefined };
+    const visited = this.visitPersisted(start ?? lower, upperBound(lower), visitor, live);
+    if (firstPartOnly) this.rememberScanStart(prefix[0], live.first ?? (visited === false ? undefined : upperBound(lower)));
+    return visited;
   }
 
   /** After a rollback an entry deleted in the overlay may live again: forget every scan start. */
@@ -160,13 +220,8 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   private rememberScanStart(firstPart: KeyPart, start: Buffer | undefined): void {
     if (start === undefined) return;
-    if (this.scanStarts.size >= EMPTY_FIRST_PARTS_MAX) this.scanStarts.clear();
+    if (this.scanStarts.size >= COMPLETE_FIRST_PARTS_MAX) this.scanStarts.clear();
     this.scanStarts.set(firstPart, start);
-  }
-
-  private rememberEmpty(firstPart: KeyPart): void {
-    if (this.emptyFirstParts.size >= EMPTY_FIRST_PARTS_MAX) this.emptyFirstParts.clear();
-    this.emptyFirstParts.add(firstPart);
   }
 
   /**

@@ -9,6 +9,7 @@ import { CHUNK_SIZE_BYTES_MAX_DEFAULT, writeSnapshot, type SnapshotTarget } from
 import { StateColumn } from './state-column.js';
 import { Transactions, type SealedTransaction, type StateWrite } from './transactions.js';
 import { ValueCache } from './value-cache.js';
+import { CleanEntries } from './clean-entries.js';
 import type { Column, KeyPart, SnapshotMetadata } from './types.js';
 
 export interface StateStoreOptions {
@@ -38,8 +39,11 @@ export interface TakeSnapshotOptions {
  * replays the rest. (The binding applies a batch synchronously on the calling thread; an fsync there would stall
  * the engine.)
  */
-/** Persisted values kept in memory by default: about 100 MB of typical engine values. */
-export const CACHE_ENTRIES_MAX_DEFAULT = 200_000;
+/**
+ * Persisted entries kept in memory by default (about 200 MB of typical engine values): the working set of tens of
+ * thousands of active instances stays in memory, colder ones are read back from RocksDB.
+ */
+export const CACHE_ENTRIES_MAX_DEFAULT = 400_000;
 
 export class StateStore {
   private readonly columns = new Map<string, StateColumn<readonly KeyPart[], Value>>();
@@ -56,6 +60,7 @@ export class StateStore {
     persistedPosition: number,
     private readonly nowMs: () => number,
     private readonly cache: ValueCache,
+    private readonly cleanEntries: CleanEntries,
   ) {
     this.persistedPositionValue = persistedPosition;
     this.transactions = new Transactions(persistedPosition);
@@ -66,8 +71,9 @@ export class StateStore {
     try {
       const meta = openMeta(database, options.directory);
       if (meta.isNew) await writeInitialMeta(database);
-      const cache = new ValueCache(options.cacheEntriesMax ?? CACHE_ENTRIES_MAX_DEFAULT);
-      return new StateStore(options.directory, database, meta.persistedPosition, options.nowMs ?? Date.now, cache);
+      const entriesMax = options.cacheEntriesMax ?? CACHE_ENTRIES_MAX_DEFAULT;
+      const cache = new ValueCache(entriesMax);
+      return new StateStore(options.directory, database, meta.persistedPosition, options.nowMs ?? Date.now, cache, new CleanEntries(entriesMax));
     } catch (error) {
       await database.close();
       throw error;
@@ -83,7 +89,7 @@ export class StateStore {
       return existing as unknown as Column<K, V>;
     }
     const overlay = new ColumnTrie(keyLength);
-    const column = new StateColumn<K, V>(name, overlay, encodeColumnPrefix(name), this.transactions, this.database, this.cache);
+    const column = new StateColumn<K, V>(name, overlay, encodeColumnPrefix(name), this.transactions, this.database, this.cache, this.cleanEntries);
     this.columns.set(name, column as unknown as StateColumn<readonly KeyPart[], Value>);
     return column;
   }
@@ -159,6 +165,7 @@ export class StateStore {
     batch.put(POSITION_KEY, encodeValue(position));
     await batch.write();
     for (const write of writes) write.column.settle(write.parts, write.key, write.value);
+    this.cleanEntries.evictOverflow();
     this.transactions.dropSealed(count);
     this.persistedPositionValue = position;
   }
