@@ -126,9 +126,17 @@ describe('@camunda8/sdk against a broker process', () => {
       trackingNumber: 'T-1',
       confirmationSent: true,
     });
-    const records = broker.exportedRecords();
-    const reachedEnd = records.find(
-      (record) => record.valueType === 'PROCESS_INSTANCE' && record.intent === 'ELEMENT_COMPLETED' && record.value.elementId === 'Event_0shipped' && sameKey(record.value.processInstanceKey, result.processInstanceKey),
+    // The exporter writes records after the response: wait until the end event's record is exported.
+    const reachedEnd = await eventually('the Event_0shipped ELEMENT_COMPLETED record', () =>
+      broker
+        .exportedRecords()
+        .find(
+          (record) =>
+            record.valueType === 'PROCESS_INSTANCE' &&
+            record.intent === 'ELEMENT_COMPLETED' &&
+            record.value.elementId === 'Event_0shipped' &&
+            sameKey(record.value.processInstanceKey, result.processInstanceKey),
+        ),
     );
     expect(reachedEnd).toBeDefined();
   });
@@ -150,6 +158,7 @@ describe('@camunda8/sdk against a broker process', () => {
 
     // then
     expect(result.variables).toMatchObject({ paymentStatus, attempts });
+    await eventually('the instance\'s completion to be exported', () => processInstanceCompleted(broker.exportedRecords(), result.processInstanceKey));
     const path = broker
       .exportedRecords()
       .filter((record) => record.valueType === 'PROCESS_INSTANCE' && record.intent === 'ELEMENT_COMPLETED' && sameKey(record.value.processInstanceKey, result.processInstanceKey))
