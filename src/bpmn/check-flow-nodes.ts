@@ -4,8 +4,8 @@ import type { BpmnFlowElement } from './moddle-elements.js';
 import { report, type TransformContext } from './transform-context.js';
 
 /**
- * Checks what needs the connected process: events' flows, and exclusive gateways' conditions and default flows.
- * Sets each exclusive gateway's default flow.
+ * Checks what needs the connected process: events' flows, and exclusive and inclusive gateways' conditions and
+ * default flows. Sets each such gateway's default flow.
  */
 export function checkFlowNodes(
   context: TransformContext,
@@ -26,7 +26,7 @@ export function checkFlowNodes(
       report(context, node.id, messages.endEventWithOutgoing());
     }
   }
-  for (const gateway of flowElements.filter((element) => element.$type === 'bpmn:ExclusiveGateway')) {
+  for (const gateway of flowElements.filter((element) => element.$type === 'bpmn:ExclusiveGateway' || element.$type === 'bpmn:InclusiveGateway')) {
     checkExclusiveGateway(context, process, gateway, flowElements);
   }
 }

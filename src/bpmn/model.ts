@@ -23,6 +23,7 @@ export type BpmnElementType =
   | 'TASK'
   | 'EXCLUSIVE_GATEWAY'
   | 'PARALLEL_GATEWAY'
+  | 'INCLUSIVE_GATEWAY'
   | 'EVENT_BASED_GATEWAY'
   | 'SEQUENCE_FLOW';
 

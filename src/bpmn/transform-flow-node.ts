@@ -34,6 +34,7 @@ const SUPPORTED_FLOW_NODES: { readonly [moddleType: string]: BpmnElementType } =
   'bpmn:Task': 'TASK',
   'bpmn:ExclusiveGateway': 'EXCLUSIVE_GATEWAY',
   'bpmn:ParallelGateway': 'PARALLEL_GATEWAY',
+  'bpmn:InclusiveGateway': 'INCLUSIVE_GATEWAY',
   'bpmn:EventBasedGateway': 'EVENT_BASED_GATEWAY',
   'bpmn:SubProcess': 'SUB_PROCESS',
   'bpmn:CallActivity': 'CALL_ACTIVITY',

@@ -66,7 +66,7 @@ function transformCondition(
   if (flow.conditionExpression === undefined) {
     return undefined;
   }
-  if (source !== undefined && source.bpmnElementType !== 'EXCLUSIVE_GATEWAY') {
+  if (source !== undefined && source.bpmnElementType !== 'EXCLUSIVE_GATEWAY' && source.bpmnElementType !== 'INCLUSIVE_GATEWAY') {
     report(context, source.id, messages.conditionOutsideExclusiveGateway());
     return undefined;
   }

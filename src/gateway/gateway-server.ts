@@ -10,6 +10,7 @@ import { deployProcess, deployResource } from './rpcs/deploy-resource.js';
 import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from './rpcs/job-commands.js';
 import { broadcastSignal } from './rpcs/broadcast-signal.js';
 import { publishMessage } from './rpcs/publish-message.js';
+import { deleteResource } from './rpcs/delete-resource.js';
 import { resolveIncident } from './rpcs/resolve-incident.js';
 import { setVariables } from './rpcs/set-variables.js';
 import { JobStreamsHandler } from './rpcs/stream-activated-jobs.js';
@@ -147,6 +148,7 @@ export class GatewayServer {
       ResolveIncident: this.unary('ResolveIncident', (request) => resolveIncident(context, request)),
       PublishMessage: this.unary('PublishMessage', (request) => publishMessage(context, request)),
       BroadcastSignal: this.unary('BroadcastSignal', (request) => broadcastSignal(context, request)),
+      DeleteResource: this.unary('DeleteResource', (request) => deleteResource(context, request)),
       ActivateJobs: activateJobs.handle,
       StreamActivatedJobs: jobStreams.handle,
     };

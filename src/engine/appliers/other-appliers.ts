@@ -9,6 +9,10 @@ export function deploymentAppliers(state: EngineState): [string, Applier][] {
     ['PROCESS.CREATED', (record) => state.processes.putProcess(record.value as unknown as ProcessRecordValue)],
     ['DEPLOYMENT.CREATED', nothing],
     ['DEPLOYMENT.DISTRIBUTED', nothing],
+    ['PROCESS.DELETING', nothing],
+    ['PROCESS.DELETED', (record) => state.processes.deleteProcess((record.value as unknown as ProcessRecordValue).processDefinitionKey)],
+    ['RESOURCE_DELETION.DELETING', nothing],
+    ['RESOURCE_DELETION.DELETED', nothing],
     ['PROCESS_INSTANCE_CREATION.CREATED', nothing],
   ];
 }

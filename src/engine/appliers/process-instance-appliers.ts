@@ -1,6 +1,7 @@
+import type { ExecutableFlowNode } from '../../bpmn/index.js';
 import type { ProcessInstanceRecordValue, Record } from '../../protocol/index.js';
 import type { EngineState } from '../../state/domain/index.js';
-import { isActivatedWithoutFlow, isJoin } from '../behaviors/element-behavior.js';
+import { isActivatedWithoutFlow, isInclusiveJoin, isJoin } from '../behaviors/element-behavior.js';
 import type { ProcessCache } from '../process-cache.js';
 
 type Applier = (record: Record) => void;
@@ -44,7 +45,7 @@ function applyActivating(record: Record, state: EngineState, processes: ProcessC
   if (state.elementInstances.getInstance(value.flowScopeKey)?.value.bpmnElementType === 'MULTI_INSTANCE_BODY') return;
   // Every other element is reached over sequence flows: its activation consumes their tokens.
   const element = processes.get(value.processDefinitionKey).elements.get(value.elementId);
-  const tokens = element && isJoin(element) ? element.incoming.length : 1;
+  const tokens = element && isInclusiveJoin(element) ? consumeInclusiveTokens(state, value.flowScopeKey, element) : element && isJoin(element) ? element.incoming.length : 1;
   state.elementInstances.updateInstance(value.flowScopeKey, (scope) => ({ activeSequenceFlows: scope.activeSequenceFlows - tokens }));
 }
 
@@ -53,10 +54,23 @@ function applySequenceFlowTaken(record: Record, state: EngineState, processes: P
   const instances = state.elementInstances;
   instances.updateInstance(value.flowScopeKey, (scope) => ({ activeSequenceFlows: scope.activeSequenceFlows + 1 }));
   const flow = processes.get(value.processDefinitionKey).sequenceFlows.get(value.elementId);
-  if (!flow || !isJoin(flow.target)) return;
+  if (!flow || !(isJoin(flow.target) || isInclusiveJoin(flow.target))) return;
   const gateway = flow.target;
   instances.incrementTakenFlow(value.flowScopeKey, gateway.id, flow.id);
+  // An inclusive join consumes its tokens when it is activated (see ElementBehavior.activateReadyInclusiveJoins).
+  if (isInclusiveJoin(gateway)) return;
   const joined = gateway.incoming.every((incoming) => instances.getTakenFlowCount(value.flowScopeKey, gateway.id, incoming.id) > 0);
   if (!joined) return;
   for (const incoming of gateway.incoming) instances.decrementTakenFlow(value.flowScopeKey, gateway.id, incoming.id);
+}
+
+/** An inclusive join consumes one token from each incoming flow that has one; the rest were never coming. */
+function consumeInclusiveTokens(state: EngineState, flowScopeKey: bigint, gateway: ExecutableFlowNode): number {
+  let tokens = 0;
+  for (const incoming of gateway.incoming) {
+    if (state.elementInstances.getTakenFlowCount(flowScopeKey, gateway.id, incoming.id) === 0) continue;
+    state.elementInstances.decrementTakenFlow(flowScopeKey, gateway.id, incoming.id);
+    tokens += 1;
+  }
+  return tokens;
 }

@@ -1,4 +1,4 @@
-import type { ExecutableFlowNode, ExecutableSequenceFlow } from '../../bpmn/index.js';
+import type { ExecutableFlowNode, ExecutableProcess, ExecutableSequenceFlow } from '../../bpmn/index.js';
 import type { Intent, ProcessInstanceRecordValue } from '../../protocol/index.js';
 import type { ElementInstance, ReadonlyEngineState } from '../../state/domain/index.js';
 import type { ElementContext } from '../context.js';
@@ -66,7 +66,54 @@ export class ElementBehavior {
     // Decided before the event is applied: this token completes the join when every other incoming flow waits.
     const completesJoin = isJoin(target) && this.otherIncomingFlowsWait(flowScopeKey, target, flow);
     this.writeFlowTaken(context, flow);
+    // A token at an inclusive join waits; activateReadyInclusiveJoins decides after the command is processed.
+    if (isInclusiveJoin(target)) return;
     if (!isJoin(target) || completesJoin) this.activateElement(target, flowScopeKey, context.value);
+  }
+
+  /**
+   * Activates each inclusive join of a scope whose waiting tokens are all that can still arrive. Called after every
+   * element command of the scope, so a branch that ends elsewhere, or is terminated, releases the join too.
+   */
+  activateReadyInclusiveJoins(flowScopeKey: bigint, process: ExecutableProcess, template: ProcessInstanceRecordValue): void {
+    const scope = this.state.elementInstances.getInstance(flowScopeKey);
+    if (!scope || scope.state !== 'ACTIVATED' || scope.activeSequenceFlows === 0) return;
+    const gatewayIds = new Set<string>();
+    this.state.elementInstances.forEachTakenFlow(flowScopeKey, (gatewayId) => gatewayIds.add(gatewayId));
+    for (const gatewayId of gatewayIds) {
+      const gateway = process.elements.get(gatewayId);
+      if (gateway && isInclusiveJoin(gateway) && this.canJoinInclusive(flowScopeKey, gateway, process)) {
+        this.activateElement(gateway, flowScopeKey, template);
+      }
+    }
+  }
+
+  /**
+   * Tributary's inclusive join rule: the join waits while a token is on its way to any element of the scope (not
+   * yet activated), or while an active element of the scope can still reach an incoming flow that has no token.
+   * Zeebe's rule (no more tokens can reach the join) is the same for models without loops back behind the join.
+   */
+  canJoinInclusive(flowScopeKey: bigint, gateway: ExecutableFlowNode, process: ExecutableProcess): boolean {
+    const scope = this.state.elementInstances.getInstance(flowScopeKey);
+    if (!scope) return false;
+    let waitingTokens = 0;
+    let tokensHere = 0;
+    this.state.elementInstances.forEachTakenFlow(flowScopeKey, (gatewayId, _flowId, count) => {
+      waitingTokens += count;
+      if (gatewayId === gateway.id) tokensHere += count;
+    });
+    if (tokensHere === 0 || scope.activeSequenceFlows > waitingTokens) return false;
+    const missing = gateway.incoming.filter(
+      (flow) => this.state.elementInstances.getTakenFlowCount(flowScopeKey, gateway.id, flow.id) === 0,
+    );
+    if (missing.length === 0) return true;
+    const reachable = new Set<string>();
+    this.state.elementInstances.forEachChild(flowScopeKey, (child) => {
+      if (child.state !== 'TERMINATING' && child.value.elementId !== gateway.id) {
+        collectReachableFlows(process.elements.get(child.value.elementId), gateway, reachable);
+      }
+    });
+    return missing.every((flow) => !reachable.has(flow.id));
   }
 
   /** Writes SEQUENCE_FLOW_TAKEN: a token on the flow, consumed when its target is activated. */
@@ -128,3 +175,28 @@ export function isActivatedWithoutFlow(bpmnElementType: string, bpmnEventType: s
 export function isJoin(element: ExecutableFlowNode): boolean {
   return element.bpmnElementType === 'PARALLEL_GATEWAY' && element.incoming.length > 1;
 }
+
+/** Inclusive gateways with several incoming flows join the tokens that can still arrive. */
+export function isInclusiveJoin(element: ExecutableFlowNode): boolean {
+  return element.bpmnElementType === 'INCLUSIVE_GATEWAY' && element.incoming.length > 1;
+}
+
+/** Walks the flows reachable from an element (and its boundary events), stopping at the join. */
+function collectReachableFlows(start: ExecutableFlowNode | undefined, join: ExecutableFlowNode, reachable: Set<string>): void {
+  if (!start) return;
+  const pending: ExecutableFlowNode[] = [start];
+  const visited = new Set<string>();
+  for (let step = 0; step < REACHABILITY_STEPS_MAX && pending.length > 0; step += 1) {
+    const node = pending.pop()!;
+    if (visited.has(node.id)) continue;
+    visited.add(node.id);
+    for (const boundary of node.boundaryEvents) pending.push(boundary);
+    for (const flow of node.outgoing) {
+      reachable.add(flow.id);
+      if (flow.target !== join) pending.push(flow.target);
+    }
+  }
+}
+
+/** A bound on the walk; a process has far fewer elements. */
+const REACHABILITY_STEPS_MAX = 100_000;

@@ -25,6 +25,7 @@ import {
   ProcessMessageSubscriptionCreateProcessor,
   ProcessMessageSubscriptionDeleteProcessor,
 } from './message/ProcessMessageSubscriptionProcessors.js';
+import { ResourceDeletionDeleteProcessor } from './resource/ResourceDeletionDeleteProcessor.js';
 import { SignalBroadcastProcessor } from './signal/SignalBroadcastProcessor.js';
 import { TimerTriggerProcessor } from './timer/TimerTriggerProcessor.js';
 import { ProcessInstanceCancelProcessor } from './process-instance/ProcessInstanceCancelProcessor.js';
@@ -38,6 +39,7 @@ const creation = new ProcessInstanceCreationCreateProcessor();
 export const COMMAND_PROCESSORS: ReadonlyMap<string, CommandProcessor> = new Map<string, CommandProcessor>([
   ['DEPLOYMENT.CREATE', new DeploymentCreateProcessor()],
   ['DEPLOYMENT.DISTRIBUTE', new DeploymentDistributeProcessor()],
+  ['RESOURCE_DELETION.DELETE', new ResourceDeletionDeleteProcessor()],
   ['PROCESS_INSTANCE_CREATION.CREATE', creation],
   ['PROCESS_INSTANCE_CREATION.CREATE_WITH_AWAITING_RESULT', creation],
   ['PROCESS_INSTANCE.CANCEL', new ProcessInstanceCancelProcessor()],

@@ -28,6 +28,8 @@ export interface ReadonlyElementInstanceState {
   forEachChild(parentKey: bigint, visitor: (child: ElementInstance) => void): void;
   /** How often each incoming flow of a joining gateway has been taken in a scope (waiting tokens). */
   getTakenFlowCount(flowScopeKey: bigint, gatewayId: string, flowId: string): number;
+  /** Every flow with tokens waiting at a joining gateway of a scope. */
+  forEachTakenFlow(flowScopeKey: bigint, visitor: (gatewayId: string, flowId: string, count: number) => void): void;
 }
 
 export class ElementInstanceState implements ReadonlyElementInstanceState {
@@ -58,6 +60,14 @@ export class ElementInstanceState implements ReadonlyElementInstanceState {
 
   getTakenFlowCount(flowScopeKey: bigint, gatewayId: string, flowId: string): number {
     return this.takenFlows.get(flowScopeKey, gatewayId, flowId) ?? 0;
+  }
+
+  forEachTakenFlow(flowScopeKey: bigint, visitor: (gatewayId: string, flowId: string, count: number) => void): void {
+    const taken: [string, string, number][] = [];
+    this.takenFlows.forEachWithPrefix([flowScopeKey], (count, key) => {
+      taken.push([key[1], key[2], count]);
+    });
+    for (const [gatewayId, flowId, count] of taken) visitor(gatewayId, flowId, count);
   }
 
   createInstance(key: bigint, value: ProcessInstanceRecordValue): void {

@@ -6,6 +6,10 @@ export interface ReadonlyProcessState {
   getProcessByKey(processDefinitionKey: bigint): ProcessRecordValue | undefined;
   getLatestProcess(bpmnProcessId: string, tenantId: string): ProcessRecordValue | undefined;
   getProcessByVersion(bpmnProcessId: string, version: number, tenantId: string): ProcessRecordValue | undefined;
+  /** A deleted process stays readable by key for its running instances, but no new instance may start from it. */
+  isProcessDeleted(processDefinitionKey: bigint): boolean;
+  /** The highest version ever deployed, deleted ones included: versions are not reused. */
+  getHighestVersion(bpmnProcessId: string, tenantId: string): number;
 }
 
 /** Deployed process definitions: by key, by version and the latest version of each bpmnProcessId. */
@@ -13,11 +17,15 @@ export class ProcessState implements ReadonlyProcessState {
   private readonly byKey: Column<[bigint], any>;
   private readonly byVersion: Column<[string, string, number], bigint>;
   private readonly latest: Column<[string, string], bigint>;
+  private readonly deleted: Column<[bigint], boolean>;
+  private readonly highestVersion: Column<[string, string], number>;
 
   constructor(store: StateStore) {
     this.byKey = store.column('process-by-key', 1);
     this.byVersion = store.column('process-by-version', 3);
     this.latest = store.column('process-latest', 2);
+    this.deleted = store.column('process-deleted', 1);
+    this.highestVersion = store.column('process-highest-version', 2);
   }
 
   getProcessByKey(processDefinitionKey: bigint): ProcessRecordValue | undefined {
@@ -32,6 +40,33 @@ export class ProcessState implements ReadonlyProcessState {
   getProcessByVersion(bpmnProcessId: string, version: number, tenantId: string): ProcessRecordValue | undefined {
     const key = this.byVersion.get(tenantId, bpmnProcessId, version);
     return key === undefined ? undefined : this.getProcessByKey(key);
+  }
+
+  isProcessDeleted(processDefinitionKey: bigint): boolean {
+    return this.deleted.get(processDefinitionKey) === true;
+  }
+
+  getHighestVersion(bpmnProcessId: string, tenantId: string): number {
+    const latestVersion = this.getLatestProcess(bpmnProcessId, tenantId)?.version ?? 0;
+    return Math.max(latestVersion, this.highestVersion.get(tenantId, bpmnProcessId) ?? 0);
+  }
+
+  /** Hides a process from lookups by id and version; the previous remaining version becomes the latest. */
+  deleteProcess(processDefinitionKey: bigint): void {
+    const process = this.getProcessByKey(processDefinitionKey);
+    if (!process || this.isProcessDeleted(processDefinitionKey)) return;
+    const { bpmnProcessId, tenantId, version } = process;
+    this.highestVersion.put([tenantId, bpmnProcessId], this.getHighestVersion(bpmnProcessId, tenantId));
+    this.deleted.put([processDefinitionKey], true);
+    this.byVersion.delete(tenantId, bpmnProcessId, version);
+    if (this.latest.get(tenantId, bpmnProcessId) !== processDefinitionKey) return;
+    this.latest.delete(tenantId, bpmnProcessId);
+    for (let previous = version - 1; previous >= 1; previous -= 1) {
+      const key = this.byVersion.get(tenantId, bpmnProcessId, previous);
+      if (key === undefined) continue;
+      this.latest.put([tenantId, bpmnProcessId], key);
+      return;
+    }
   }
 
   putProcess(process: ProcessRecordValue): void {

@@ -1,7 +1,7 @@
 import type { BpmnElementType, ExecutableFlowNode } from '../../../bpmn/index.js';
 import { parseJson, stringifyJson, type ProcessInstanceRecordValue, type Record } from '../../../protocol/index.js';
 import type { CommandProcessor, ElementContext, ProcessingContext } from '../../context.js';
-import { evaluateMappings, isMultiInstanceBody } from '../../behaviors/index.js';
+import { evaluateMappings, isInclusiveJoin, isMultiInstanceBody } from '../../behaviors/index.js';
 import { MultiInstanceBodyProcessor } from './multi-instance-body-processor.js';
 import type { ElementProcessor } from './element-processor.js';
 import {
@@ -12,7 +12,7 @@ import {
   SignalThrowEventProcessor,
   TerminateEndEventProcessor,
 } from './events.js';
-import { EventBasedGatewayProcessor, ExclusiveGatewayProcessor, ParallelGatewayProcessor } from './gateway-processors.js';
+import { EventBasedGatewayProcessor, ExclusiveGatewayProcessor, InclusiveGatewayProcessor, ParallelGatewayProcessor } from './gateway-processors.js';
 import { CallActivityProcessor, EventSubProcessProcessor, ProcessProcessor, SubProcessProcessor } from './scope-processors.js';
 import { JobWorkerProcessor, PassThroughTaskProcessor, ScriptTaskProcessor } from './task-processors.js';
 
@@ -40,6 +40,7 @@ const ELEMENT_PROCESSORS: { [T in BpmnElementType]?: ElementProcessor } = {
   TASK: new PassThroughTaskProcessor(),
   EXCLUSIVE_GATEWAY: new ExclusiveGatewayProcessor(),
   PARALLEL_GATEWAY: new ParallelGatewayProcessor(),
+  INCLUSIVE_GATEWAY: new InclusiveGatewayProcessor(),
   EVENT_BASED_GATEWAY: new EventBasedGatewayProcessor(),
 };
 
@@ -76,14 +77,19 @@ export class BpmnStreamProcessor implements CommandProcessor {
     if (!processor) throw new Error(`No processor for element type ${element.bpmnElementType}`);
     switch (command.intent) {
       case 'ACTIVATE_ELEMENT':
-        return this.activate(elementContext, processor, context);
+        this.activate(elementContext, processor, context);
+        break;
       case 'COMPLETE_ELEMENT':
-        return this.complete(elementContext, processor, context);
+        this.complete(elementContext, processor, context);
+        break;
       case 'TERMINATE_ELEMENT':
-        return this.terminate(elementContext, processor, context);
+        this.terminate(elementContext, processor, context);
+        break;
       default:
         throw new Error(`Unexpected intent ${command.intent}`);
     }
+    // Whatever happened in the scope may have been the last thing an inclusive join was waiting for.
+    if (value.flowScopeKey >= 0n) context.behaviors.elements.activateReadyInclusiveJoins(value.flowScopeKey, process, value);
   }
 
   private activate(element: ElementContext, processor: ElementProcessor, context: ProcessingContext): void {
@@ -96,6 +102,9 @@ export class BpmnStreamProcessor implements CommandProcessor {
       const scopeKey = element.value.flowScopeKey;
       const interrupted = scopeKey >= 0n && context.behaviors.eventTriggers.isInterrupted(scopeKey);
       if (scopeKey >= 0n && (!scope || scope.state !== 'ACTIVATED' || scope.terminateEndEventReached || interrupted)) return;
+      // An inclusive join may be activated twice before its first activation consumes the tokens: the later one finds
+      // the join not ready (or ready again with new tokens) and is dropped unless it is.
+      if (isInclusiveJoin(element.element) && !context.behaviors.elements.canJoinInclusive(scopeKey, element.element, element.process)) return;
       context.behaviors.elements.transition(element, 'ELEMENT_ACTIVATING');
     }
     // A multi-instance body leaves the mappings to its inner instances, which see their input element.

@@ -44,6 +44,57 @@ export class ExclusiveGatewayProcessor implements ElementProcessor {
   }
 }
 
+/**
+ * Inclusive gateway: as a fork, takes every flow whose condition is true, else the default flow, else raises an
+ * incident; as a join, it is activated by ElementBehavior.activateReadyInclusiveJoins once no other token can come.
+ */
+export class InclusiveGatewayProcessor implements ElementProcessor {
+  onActivate(element: ElementContext, context: ProcessingContext): void {
+    const chosen = this.chooseFlows(element, context);
+    if (!chosen) return;
+    const { elements } = context.behaviors;
+    elements.transition(element, 'ELEMENT_ACTIVATED');
+    elements.transition(element, 'ELEMENT_COMPLETING');
+    elements.transition(element, 'ELEMENT_COMPLETED');
+    if (chosen.length === 0) elements.takeOutgoingFlows(element);
+    for (const flow of chosen) elements.takeFlow(element, flow);
+  }
+
+  onComplete(): void {
+    // Completed within activation: the gateway never waits.
+  }
+
+  onTerminate(element: ElementContext, context: ProcessingContext): void {
+    terminateLeaf(element, context);
+  }
+
+  /** The flows to take: an empty list when the gateway has no outgoing flow; undefined after an incident. */
+  private chooseFlows(element: ElementContext, context: ProcessingContext): ExecutableSequenceFlow[] | undefined {
+    const outgoing = element.element.outgoing;
+    if (outgoing.length === 0) return [];
+    const lookup = context.behaviors.variables.lookup(element.value.flowScopeKey);
+    const chosen: ExecutableSequenceFlow[] = [];
+    for (const flow of outgoing) {
+      if (flow === element.element.defaultFlow) continue;
+      if (!flow.condition) {
+        chosen.push(flow);
+        continue;
+      }
+      const result = evaluateCondition(flow.condition, lookup);
+      if (!result.ok) {
+        context.behaviors.incidents.raiseElementIncident(element, 'CONDITION_ERROR', result.message);
+        return undefined;
+      }
+      if (result.value) chosen.push(flow);
+    }
+    if (chosen.length > 0) return chosen;
+    if (element.element.defaultFlow) return [element.element.defaultFlow];
+    const message = `Expected at least one condition to evaluate to true, or to have a default flow`;
+    context.behaviors.incidents.raiseElementIncident(element, 'CONDITION_ERROR', message);
+    return undefined;
+  }
+}
+
 /** Parallel gateway: activated once every incoming flow has a token (see ElementBehavior), then forks to all. */
 export class ParallelGatewayProcessor implements ElementProcessor {
   onActivate(element: ElementContext, context: ProcessingContext): void {

@@ -100,7 +100,7 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     }
     const stored: ProcessRecordValue = {
       bpmnProcessId: process.id,
-      version: (latest?.version ?? 0) + 1,
+      version: context.state.processes.getHighestVersion(process.id, tenantId) + 1,
       processDefinitionKey: context.state.keys.nextKey(),
       resourceName: resource.resourceName,
       checksum,

@@ -74,7 +74,7 @@ function findProcess(request: ProcessInstanceCreationRecordValue, tenantId: stri
   const key = request.processDefinitionKey ?? -1n;
   if (key > 0n) {
     const byKey = processes.getProcessByKey(key);
-    if (!byKey || byKey.tenantId !== tenantId) return `Expected to find process definition with key '${key}', but none found`;
+    if (!byKey || byKey.tenantId !== tenantId || processes.isProcessDeleted(key)) return `Expected to find process definition with key '${key}', but none found`;
     return byKey;
   }
   const id = request.bpmnProcessId ?? '';
