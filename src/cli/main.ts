@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { brokerCommand } from './broker-command.js';
+import { connectCommand } from './connect-command.js';
 import { cancelCommand, createCommand, deployCommand, publishCommand, statusCommand } from './client-commands.js';
 import { activateCommand, completeCommand, failCommand, resolveCommand, setCommand, updateCommand } from './job-commands.js';
 import { workerCommand } from './worker-command.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     resolveCommand(),
     setCommand(),
     workerCommand(),
+    connectCommand(),
   ]) {
     program.addCommand(command);
   }

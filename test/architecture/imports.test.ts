@@ -15,8 +15,9 @@ const ALLOWED: { [module: string]: string[] } = {
   exporters: ['protocol'],
   gateway: ['protocol'],
   http: ['protocol'],
+  connectors: ['exporters', 'bpmn', 'protocol'],
   broker: ['gateway', 'http', 'exporters', 'raft', 'engine', 'state', 'bpmn', 'log', 'protocol'],
-  cli: ['broker', 'gateway', 'http', 'exporters', 'raft', 'engine', 'state', 'bpmn', 'log', 'protocol'],
+  cli: ['connectors', 'broker', 'gateway', 'http', 'exporters', 'raft', 'engine', 'state', 'bpmn', 'log', 'protocol'],
 };
 
 function sourceFiles(directory: string): string[] {
