@@ -1,0 +1,222 @@
+// Turns the results into bench/RESULTS.md: machine facts, each target against what was measured, then every
+// scenario's figures as median (min to max) over its repeats, the CPU each process used, and the profile.
+import { round } from './stats.mjs';
+
+const MIB_PER_GB = 1000 ** 3 / 2 ** 20;
+
+/** The figures the issue sets targets for; `measured` is a spread or a number, undefined when not measured. */
+export function targets(results) {
+  const { throughput1, throughput2, latency, logVsKafka, scale } = results.scenarios;
+  const sustained = [throughput1, throughput2].filter((scenario) => scenario?.completedPerS);
+  const best = sustained.sort((a, b) => b.completedPerS.median - a.completedPerS.median)[0];
+  const scaleNote = scale && scale.instances !== 1_000_000 ? ` (measured with ${scale.instances.toLocaleString('en')} instances, not 1,000,000)` : '';
+  return [
+    {
+      name: `completed instances/s, one broker, fsync on${best ? ` (${best.partitions} partition${best.partitions > 1 ? 's' : ''})` : ''}`,
+      target: '>= 2000',
+      measured: best?.completedPerS,
+      met: (value) => value >= 2000,
+    },
+    { name: 'p99 latency at half the maximum rate, ms', target: '< 25', measured: latency?.p99Ms, met: (value) => value < 25 },
+    { name: 'log appends / Kafka producer, both fsync', target: '>= 1.0', measured: logVsKafka?.fsync?.ratio, met: (value) => value >= 1 },
+    { name: `resident memory with the waiting instances, MiB${scaleNote}`, target: `< ${Math.round(2 * MIB_PER_GB)} (2 GB)`, measured: scale?.memoryAfterLoad?.rssMiB, met: (value) => value < 2 * MIB_PER_GB, comparable: !scaleNote },
+    { name: `restart to ready with the waiting instances, ms${scaleNote}`, target: '< 5000', measured: scale?.readyMs, met: (value) => value < 5000, comparable: !scaleNote },
+    { name: 'throughput 2 partitions / 1 partition', target: '>= 1.7', measured: results.scenarios.partitions?.ratio, met: (value) => value >= 1.7 },
+  ];
+}
+
+function formatSpread(value) {
+  if (value === undefined) return 'not measured';
+  if (typeof value === 'number') return String(round(value));
+  if (value.count === 0) return 'not measured';
+  return value.count === 1 ? String(round(value.median)) : `${round(value.median)} (${round(value.min)} to ${round(value.max)})`;
+}
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+function verdict(target) {
+  const value = typeof target.measured === 'number' ? target.measured : target.measured?.median;
+  if (value === undefined || !Number.isFinite(value)) return 'not measured';
+  const met = target.met(value) ? 'met' : 'missed';
+  return target.comparable === false ? `${met} at this scale only` : met;
+}
+
+function runRows(runs) {
+  return runs.map((run, index) => [
+    index + 1,
+    run.targetRatePerS || 'max',
+    round(run.completedPerS),
+    round(run.p50Ms),
+    round(run.p99Ms),
+    round(run.maxMs),
+    round(run.brokerCpuCores),
+    round(run.clientCpuCores),
+    round(run.otherCpuCores),
+    Object.keys(run.errors).length ? JSON.stringify(run.errors).replace(/"/g, '') : run.unsustainedReason ?? '',
+  ]);
+}
+
+const RUN_HEADER = ['run', 'offered/s', 'completed/s', 'p50 ms', 'p99 ms', 'max ms', 'broker CPU cores', 'loadgen CPU cores', 'other CPU cores', 'errors / not sustained'];
+
+function throughputSection(scenario, settings) {
+  if (!scenario) return 'Not run.';
+  const lines = [
+    `Closed loop (${scenario.closedLoopInflight} in flight, the capacity estimate): ${formatSpread(scenario.capacityPerS)} completed/s.`,
+    '',
+    table(RUN_HEADER, runRows(scenario.capacityRuns)),
+    '',
+  ];
+  if (scenario.search.length > 0) {
+    lines.push(`Rate search (open loop, from the capacity in steps of ${Math.round(settings.searchStepFraction * 100)} %): ${scenario.search.map((step) => `${step.rate}/s ${step.sustained ? 'sustained' : `no (${step.reason})`}`).join('; ')}.`, '');
+  }
+  if (scenario.failure) return [...lines, `**Failed:** ${scenario.failure}.`].join('\n');
+  const limit = scenario.search.every((step) => step.sustained) ? ' (the highest rate the search tried: the broker may sustain more)' : '';
+  lines.push(`Maximum sustained rate: **${scenario.sustainedRatePerS}/s**${limit}, run ${scenario.runs.length} times:`, '', table(RUN_HEADER, runRows(scenario.runs)));
+  return lines.join('\n');
+}
+
+function scaleSection(scale) {
+  if (!scale) return 'Not run.';
+  const fill = scale.fill;
+  return [
+    `${scale.instances.toLocaleString('en')} instances of \`bench-waiting\` (no worker takes its jobs), created in ${round(fill.seconds)} s (${round(fill.ratePerS)}/s, ${fill.retried} retries after RESOURCE_EXHAUSTED, ${fill.failed} failed). Data directory: ${round(scale.dataDirectoryMiB)} MiB.`,
+    '',
+    table(['moment', 'RSS MiB', 'peak RSS MiB'], [
+      ['empty broker, before creating', round(scale.memoryBefore.rssMiB), round(scale.memoryBefore.peakRssMiB)],
+      ['after creating them', round(scale.memoryAfterFill.rssMiB), round(scale.memoryAfterFill.peakRssMiB)],
+      ['after the latency runs', round(scale.memoryAfterLoad.rssMiB), round(scale.memoryAfterLoad.peakRssMiB)],
+      ['after a graceful restart (median)', formatSpread(scale.rssAfterRestartMiB), ''],
+    ]),
+    '',
+    `Per waiting instance: about ${round(((scale.memoryAfterLoad.rssMiB - scale.memoryBefore.rssMiB) * 1024) / scale.instances)} KiB of RSS.`,
+    '',
+    `New instances at ${scale.runs[0]?.targetRatePerS}/s with that state: p50 ${formatSpread(scale.p50Ms)} ms, p99 ${formatSpread(scale.p99Ms)} ms.`,
+    '',
+    table(RUN_HEADER, runRows(scale.runs)),
+    '',
+    table(['restart', 'kind', 'stop ms', 'start to ready ms', 'waiting jobs activated after', 'RSS MiB'], scale.restarts.map((restart, index) => [
+      index + 1,
+      restart.crash ? 'after SIGKILL' : 'graceful (SIGTERM)',
+      restart.crash ? '' : round(restart.stopMs),
+      round(restart.readyMs),
+      restart.jobsActivatedAfterRestart,
+      round(restart.rssMiB),
+    ])),
+  ].join('\n');
+}
+
+function logVsKafkaSection(scenario, kafkaVersion, settings) {
+  if (!scenario) return 'Not run.';
+  const { shape } = scenario;
+  const rows = [];
+  for (const [mode, label] of [['fsync', 'fsync before the ack (log: fdatasync per group commit; Kafka: flush.messages=1)'], ['pageCache', 'no fsync (log: fsync off; Kafka: its default, page cache only)']]) {
+    const result = scenario[mode];
+    rows.push([label, formatSpread(result.logRecordsPerS), formatSpread(result.kafkaRecordsPerS), formatSpread(result.ratio)]);
+  }
+  const perRun = [];
+  for (const mode of ['fsync', 'pageCache']) {
+    scenario[mode].runs.forEach((run, index) => {
+      perRun.push([mode, index + 1, round(run.log.recordsPerS), round(run.log.recordsPerFlush), round(run.log.cpuSeconds), round(run.kafka.recordsPerS), round(run.kafka.p99LatencyMs), round(run.kafka.producerCpuSeconds), round(run.kafka.brokerCpuSeconds), round(run.ratio)]);
+    });
+  }
+  return [
+    `Records of ${shape.recordBytes} bytes into one partition: ${scenario.logRecords.toLocaleString('en')} per log run after ${scenario.logWarmupRecords.toLocaleString('en')} warm-up records; per Kafka run as many as take about ${settings.kafkaRunS} s after about ${settings.kafkaWarmupS} s of warm-up records (for the JVMs' JIT) at the rate a short probe run measured (fsync: ${scenario.fsync.kafkaRecords.records.toLocaleString('en')} after ${scenario.fsync.kafkaRecords.warmupRecords.toLocaleString('en')}, page cache: ${scenario.pageCache.kafkaRecords.records.toLocaleString('en')} after ${scenario.pageCache.kafkaRecords.warmupRecords.toLocaleString('en')}); batches of ${shape.batchBytes} bytes, at most ${shape.bufferBytes / 2 ** 20} MiB appended and not yet acknowledged (Kafka's buffer.memory).`,
+    `Kafka ${kafkaVersion}: single-node KRaft broker on 127.0.0.1 (1 GiB heap), kafka-producer-perf-test with ${Object.entries(scenario.producerProperties).map(([name, value]) => `${name}=${value}`).join(' ')}; its steady-state records/s.`,
+    'The log: bench/log-append.mjs appends to one SegmentedLog in-process and calls flush() after each batch, so batches appended during an fdatasync share the next one (group commit); Kafka adds the loopback network and request handling, which is what an append through its producer costs.',
+    '',
+    table(['durability', 'log records/s', 'Kafka records/s', 'log / Kafka'], rows),
+    '',
+    table(['mode', 'run', 'log records/s', 'log records per fsync', 'log CPU s', 'Kafka records/s', 'Kafka p99 ms', 'producer CPU s', 'Kafka broker CPU s', 'ratio'], perRun),
+  ].join('\n');
+}
+
+function profileSection(profile) {
+  if (!profile) return 'Not run.';
+  return [
+    `One closed-loop run (${round(profile.run.completedPerS)} completed/s, slower than above because of the profiler) against a broker started with \`node --cpu-prof\`; only the samples taken under load count (not the broker's start and stop): ${profile.busyMs} ms busy of ${profile.totalMs} ms, the rest idle. The profile is kept as ${profile.profileFile.replace(/.*\/bench\//, 'bench/')} (git-ignored); \`node bench/profile-summary.mjs FILE\` prints this summary again.`,
+    '',
+    table(['self time by area', '% of busy'], profile.areas.map((area) => [area.area, area.percentOfBusy])),
+    '',
+    table(['function', 'where', 'self ms', '% of busy'], profile.topFunctions.map((entry) => [`\`${entry.function}\``, entry.location, entry.selfMs, entry.percentOfBusy])),
+    '',
+    "The same samples charged to the nearest function of Tributary's own code above them (so a Buffer write or a RocksDB call counts for the function that made it):",
+    '',
+    table(['function of ours', 'self ms', '% of busy'], profile.ownFunctions.map((entry) => [`\`${entry.frame}\``, entry.selfMs, entry.percentOfBusy])),
+  ].join('\n');
+}
+
+export function renderResults(results) {
+  const { machine, scenarios, settings } = results;
+  return [
+    '# Benchmark results',
+    '',
+    `Generated by \`npm run bench${settings.quick ? ' -- --quick' : ''}\` on ${results.generatedAt} in ${round(results.wallSeconds)} s; every figure is the median (min to max) of ${settings.repeats} runs unless it says otherwise. Raw data: bench/results.json.${settings.quick ? ' **Quick mode**: short windows, a coarse rate search and 100,000 instances for the scale of state.' : ''}`,
+    '',
+    `Code: commit ${results.code.commit} (${results.code.subject})${results.code.srcFilesChanged > 0 ? `, with ${results.code.srcFilesChanged} files under src/ changed or added` : ''}; the brokers and the log benchmark ran from a copy of dist/ taken at the start.`,
+    '',
+    '## Machine',
+    '',
+    table(['what', 'value'], [
+      ['CPU', `${machine.cpuModel}, ${machine.logicalCores} logical cores`],
+      ['memory', `${machine.memoryGiB} GiB`],
+      ['disk', machine.disk],
+      ['fdatasync of 4 KiB', `p50 ${machine.fdatasyncMicroseconds.p50} µs, p99 ${machine.fdatasyncMicroseconds.p99} µs`],
+      ['CPU busy before the run (other processes)', `${round(machine.busyCoresBeforeStart)} cores${machine.busyCoresBeforeStart > 0.2 ? ' (**a shared, busy machine: figures are lower than on an idle one**)' : ''}`],
+      ['kernel', machine.kernel],
+      ['Node', machine.node],
+      ['Go (load generator)', machine.go],
+      ['Java (Kafka)', machine.java],
+    ]),
+    '',
+    '## Targets (issue 3)',
+    '',
+    table(['figure', 'target', 'measured', 'verdict'], targets(results).map((target) => [target.name, target.target, formatSpread(target.measured), verdict(target)])),
+    '',
+    '## How it was measured',
+    '',
+    `- Broker: \`node bin/tributary broker\` from dist/, one process, fsync on, on free ports of 127.0.0.1 with a fresh temporary data directory; ${settings.warmupS} s of load before each ${settings.windowS} s measurement window.`,
+    '- Client: bench/loadgen, a Go program using the official Zeebe Go client (github.com/camunda/zeebe/clients/go/v8 v8.3.0; its 8.3 protocol has no job streaming, so its job worker long-polls ActivateJobs: 1,024 jobs held at most, 256 CompleteJob calls at once).',
+    '- An instance is one CreateProcessInstanceWithResult call of `bench-one-task` (start, service task, end): the gateway answers when the instance has completed, so the call\'s round trip is the instance latency from create to completion and the count of answers in the window is the completed instances. Open-loop runs start instances on a fixed schedule and measure from the scheduled time, so a generator held back by its in-flight bound (1,024) counts the wait as latency.',
+    '- Sustained: p99 under 1 s (Zeebe\'s "healthy"), the schedule kept (97 %), at least 95 % of the offered rate completed, at most 0.1 % errors.',
+    '- CPU: the broker\'s and Kafka\'s from /proc/PID/stat over each run, the short-lived processes\' (load generator, producer tool, log appender) from the benchmark\'s reaped-children times; "cores" is CPU seconds per wall second. "Other" is the rest of the machine\'s busy time in /proc/stat during the run (kernel work not charged to a process, and anything else running): on a shared machine, a large value means the run was disturbed.',
+    '',
+    '## Throughput, 1 partition',
+    '',
+    throughputSection(scenarios.throughput1, settings),
+    '',
+    '## Throughput, 2 partitions',
+    '',
+    throughputSection(scenarios.throughput2, settings),
+    '',
+    '## Partitions',
+    '',
+    scenarios.partitions ? `Maximum sustained rate with 2 partitions / with 1: **${formatSpread(scenarios.partitions.ratio)}**${scenarios.partitions.note ? ` (${scenarios.partitions.note})` : ''}.` : 'Not run.',
+    '',
+    '## Latency at half the maximum rate',
+    '',
+    scenarios.latency ? [`${scenarios.latency.ratePerS}/s on 1 partition: p50 **${formatSpread(scenarios.latency.p50Ms)} ms**, p99 **${formatSpread(scenarios.latency.p99Ms)} ms**.`, '', table(RUN_HEADER, runRows(scenarios.latency.runs))].join('\n') : 'Not run.',
+    '',
+    '## Log versus Kafka',
+    '',
+    logVsKafkaSection(scenarios.logVsKafka, results.kafkaVersion, settings),
+    '',
+    '## Scale of state',
+    '',
+    scaleSection(scenarios.scale),
+    '',
+    '## Where the broker spends its time',
+    '',
+    profileSection(scenarios.profile),
+    '',
+  ].join('\n');
+}
+
+/** The last line bench prints, for tools: NaN where a figure was not measured. */
+export function resultLine(results) {
+  const value = (measured) => (typeof measured === 'number' ? measured : measured?.median ?? NaN);
+  const [throughput, latency, logVsKafka] = targets(results);
+  const format = (number, digits) => (Number.isFinite(number) ? number.toFixed(digits) : 'NaN');
+  return `RESULT pi_per_s=${format(value(throughput.measured), 0)} p99_ms=${format(value(latency.measured), 1)} log_vs_kafka=${format(value(logVsKafka.measured), 2)}`;
+}

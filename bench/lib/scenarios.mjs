@@ -1,0 +1,250 @@
+// The scenarios of issue 3. Each returns plain data for results.json; bench/lib/report.mjs turns it into RESULTS.md.
+/* global process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { benchDirectory } from './paths.mjs';
+import { memoryMiB, removeDirectory, runToCompletion, sleep, temporaryDirectory } from './processes.mjs';
+import { figure, spread } from './stats.mjs';
+import { deploy, loadRun, loadgen, PROCESS_FILE, snapshotDistDirectory, startBroker, stopBroker, unsustainedReason, WAITING_PROCESS_FILE } from './tributary.mjs';
+import { createTopic, producerPerformance, startKafka, stopKafka } from './kafka.mjs';
+import { summarizeProfile } from '../profile-summary.mjs';
+import { say } from './say.mjs';
+
+/** In-flight bound of the closed-loop runs that estimate capacity: enough to fill batches, few enough to keep p99
+ *  well under 1 s at ~2,000/s (Little's law: 128 / 2,000 per s = 64 ms). */
+const CLOSED_LOOP_INFLIGHT = 128;
+
+function runOptions(settings) {
+  return { warmupS: settings.warmupS, windowS: settings.windowS };
+}
+
+function logRun(label, run) {
+  const errors = Object.keys(run.errors).length > 0 ? ` errors ${JSON.stringify(run.errors)}` : '';
+  say(`  ${label}: ${Math.round(run.completedPerS)} completed/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, broker ${run.brokerCpuCores.toFixed(2)} cores, other ${run.otherCpuCores.toFixed(2)} cores${errors}`);
+}
+
+/**
+ * Throughput on a running broker: closed-loop runs estimate capacity; open-loop runs then step from it, up while
+ * sustained or down until sustained, to the highest rate that keeps p99 under 1 s; that rate is run `repeats` times.
+ */
+export async function measureThroughput(broker, settings) {
+  const capacityRuns = [];
+  for (let i = 0; i < settings.repeats; i++) {
+    capacityRuns.push(await loadRun(broker, { rate: 0, inflight: CLOSED_LOOP_INFLIGHT, ...runOptions(settings) }));
+    logRun(`closed loop ${i + 1}, ${CLOSED_LOOP_INFLIGHT} in flight`, capacityRuns.at(-1));
+  }
+  const capacity = figure(capacityRuns, 'completedPerS');
+  const result = { partitions: broker.partitions, closedLoopInflight: CLOSED_LOOP_INFLIGHT, capacityRuns, capacityPerS: capacity, search: [] };
+  // Errors in a closed loop are not overload (the loop waits for answers): searching would only repeat them.
+  const failing = capacityRuns.find((run) => Object.values(run.errors).some((count) => count > run.started * 0.001));
+  if (failing) return { ...result, failure: `the closed-loop runs failed: ${JSON.stringify(failing.errors)} of ${failing.started} instances` };
+
+  const sustainedRate = await searchSustainedRate(broker, settings, capacity.median, result.search);
+  if (sustainedRate === undefined) {
+    const lowest = 100 * (1 - (settings.searchStepsMax - 1) * settings.searchStepFraction);
+    return { ...result, failure: `no rate down to ${Math.round(lowest)} % of the closed-loop capacity was sustained` };
+  }
+  const runs = [];
+  for (let i = 0; i < settings.repeats; i++) {
+    const run = await loadRun(broker, { rate: sustainedRate, ...runOptions(settings) });
+    run.unsustainedReason = unsustainedReason(run);
+    runs.push(run);
+    logRun(`${sustainedRate}/s, repeat ${i + 1}`, run);
+  }
+  return { ...result, sustainedRatePerS: sustainedRate, runs, ...figures(runs) };
+}
+
+async function searchSustainedRate(broker, settings, capacityPerS, search) {
+  let sustainedRate;
+  let direction = 0;
+  // Steps of settings.searchStepFraction of the capacity, settings.searchStepsMax of them at most.
+  for (let step = 0; step < settings.searchStepsMax; step++) {
+    const fraction = 1 + direction * step * settings.searchStepFraction;
+    const rate = Math.max(10, Math.round((capacityPerS * fraction) / 10) * 10);
+    const run = await loadRun(broker, { rate, ...runOptions(settings) });
+    const reason = unsustainedReason(run);
+    search.push({ rate, sustained: reason === undefined, reason, p99Ms: run.p99Ms, completedPerS: run.completedPerS });
+    logRun(`search ${rate}/s ${reason === undefined ? 'sustained' : `not sustained (${reason})`}`, run);
+    const sustained = reason === undefined;
+    if (step === 0) direction = sustained ? 1 : -1;
+    if (sustained) sustainedRate = rate;
+    // Going up, the last sustained rate stands at the first failure; going down, the first sustained rate is it.
+    if ((direction === 1 && !sustained) || (direction === -1 && sustained)) break;
+  }
+  return sustainedRate;
+}
+
+function figures(runs) {
+  const fields = ['completedPerS', 'p50Ms', 'p90Ms', 'p99Ms', 'maxMs', 'brokerCpuCores', 'clientCpuCores'];
+  return Object.fromEntries(fields.map((field) => [field, figure(runs, field)]));
+}
+
+/** p50 and p99 of CreateProcessInstanceWithResult at rate (half the maximum sustained rate). */
+export async function measureLatency(broker, settings, rate) {
+  const runs = [];
+  for (let i = 0; i < settings.repeats; i++) {
+    runs.push(await loadRun(broker, { rate, ...runOptions(settings) }));
+    logRun(`latency at ${rate}/s, repeat ${i + 1}`, runs.at(-1));
+  }
+  return { ratePerS: rate, runs, ...figures(runs) };
+}
+
+/**
+ * Scale of state: `instances` instances waiting at a job that no worker takes; then memory, latency of new instances
+ * at rate, and the time from restart to ready, graceful `repeats` times and once after SIGKILL (crash recovery).
+ */
+export async function measureScale(settings, rate) {
+  const directory = temporaryDirectory('scale');
+  let broker = await startBroker({ directory, partitions: 1 });
+  try {
+    await deploy(broker, [PROCESS_FILE, WAITING_PROCESS_FILE]);
+    const memoryBefore = memoryMiB(broker.pid);
+    say(`  creating ${settings.scaleInstances} waiting instances`);
+    const fill = await loadgen('fill', broker.gateway, ['-process', 'bench-waiting', '-count', String(settings.scaleInstances)]);
+    say(`  created ${fill.created} in ${fill.seconds.toFixed(1)} s (${Math.round(fill.ratePerS)}/s), ${fill.failed} failed`);
+    // A moment for the last records to be processed and for the garbage of creating them to be collected.
+    await sleep(2000);
+    const memoryAfterFill = memoryMiB(broker.pid);
+    const runs = [];
+    for (let i = 0; i < settings.repeats; i++) {
+      runs.push(await loadRun(broker, { rate, ...runOptions(settings) }));
+      logRun(`latency at ${rate}/s with the waiting instances, repeat ${i + 1}`, runs.at(-1));
+    }
+    const memoryAfterLoad = memoryMiB(broker.pid);
+    const restarts = [];
+    for (let i = 0; i <= settings.repeats; i++) {
+      // The last restart follows SIGKILL: recovery from the log and the state as a crash leaves them.
+      const crash = i === settings.repeats;
+      const stopMs = await stopBroker(broker, { crash });
+      broker = await startBroker({ directory, partitions: 1 });
+      const probe = await loadgen('probe', broker.gateway, ['-job-type', 'bench-waiting']);
+      restarts.push({ crash, stopMs, readyMs: broker.readyMs, jobsActivatedAfterRestart: probe.activated, ...memoryMiB(broker.pid) });
+      say(`  restart ${i + 1}${crash ? ' after SIGKILL' : ''}: ready in ${Math.round(broker.readyMs)} ms, ${probe.activated} waiting jobs activated`);
+    }
+    const graceful = restarts.filter((restart) => !restart.crash);
+    return {
+      instances: settings.scaleInstances,
+      fill,
+      memoryBefore,
+      memoryAfterFill,
+      memoryAfterLoad,
+      dataDirectoryMiB: directorySizeMiB(join(directory, 'data')),
+      runs,
+      ...figures(runs),
+      restarts,
+      readyMs: figure(graceful, 'readyMs'),
+      rssAfterRestartMiB: figure(graceful, 'rssMiB'),
+      crashReadyMs: restarts.find((restart) => restart.crash)?.readyMs,
+    };
+  } finally {
+    // SIGKILL: the state is thrown away, and a graceful stop of this much state takes seconds.
+    await stopBroker(broker, { crash: true });
+    removeDirectory(directory);
+  }
+}
+
+function directorySizeMiB(directory) {
+  return Number(execFileSync('du', ['-sk', directory]).toString().split('\t')[0]) / 1024;
+}
+
+/**
+ * Records per second into one SegmentedLog (bench/log-append.mjs) and into one partition of a real Kafka broker
+ * (kafka-producer-perf-test, acks=all), alternating, with the same record size, batch size and buffered bytes, once
+ * with fsync before the acknowledgement on both sides and once with neither syncing (the page cache only).
+ */
+export async function measureLogVsKafka(settings) {
+  const shape = { recordBytes: 256, batchBytes: 16_384, bufferBytes: 32 * 1024 * 1024, lingerMs: 5, maxInFlightRequests: 5 };
+  const producerProperties = {
+    acks: 'all',
+    'batch.size': shape.batchBytes,
+    'buffer.memory': shape.bufferBytes,
+    'linger.ms': shape.lingerMs,
+    'max.in.flight.requests.per.connection': shape.maxInFlightRequests,
+    'compression.type': 'none',
+  };
+  const directory = temporaryDirectory('kafka');
+  const kafka = await startKafka(directory);
+  try {
+    // flush.messages=1 makes the partition fsync after every append, before acks=all answers (Kafka's own default
+    // leaves durability to replication and the page cache).
+    await createTopic(kafka, 'bench-fsync', { 'flush.messages': 1 });
+    await createTopic(kafka, 'bench-page-cache');
+    const modes = {};
+    for (const [mode, fsync, topic] of [['fsync', true, 'bench-fsync'], ['pageCache', false, 'bench-page-cache']]) {
+      const kafkaRecords = await kafkaRecordCount(kafka, settings, { topic, recordBytes: shape.recordBytes, producerProperties });
+      const runs = [];
+      for (let i = 0; i < settings.repeats; i++) {
+        const log = await appendToLog(settings, shape, fsync);
+        const kafkaRun = await producerPerformance(kafka, { topic, ...kafkaRecords, recordBytes: shape.recordBytes, producerProperties });
+        runs.push({ log, kafka: kafkaRun, ratio: log.recordsPerS / kafkaRun.recordsPerS });
+        say(`  ${mode} ${i + 1}: log ${Math.round(log.recordsPerS)}/s, Kafka ${Math.round(kafkaRun.recordsPerS)}/s, ratio ${(log.recordsPerS / kafkaRun.recordsPerS).toFixed(2)}`);
+      }
+      modes[mode] = {
+        kafkaRecords,
+        runs,
+        logRecordsPerS: spread(runs.map((run) => run.log.recordsPerS)),
+        kafkaRecordsPerS: spread(runs.map((run) => run.kafka.recordsPerS)),
+        ratio: figure(runs, 'ratio'),
+      };
+    }
+    return { shape, producerProperties, logRecords: settings.logRecords, logWarmupRecords: settings.logWarmupRecords, ...modes };
+  } finally {
+    await stopKafka(kafka);
+    removeDirectory(directory);
+  }
+}
+
+/**
+ * How many records make a Kafka run measure for about settings.kafkaRunS after settings.kafkaWarmupS of warm-up: a
+ * short probe run measures the rate first, because with fsync per request Kafka's rate follows the disk's sync
+ * latency, which differs a hundredfold between machines. The warm-up matters: both JVMs need seconds of JIT
+ * compilation before Kafka reaches its steady rate, and a run without it reports a fraction of that.
+ */
+async function kafkaRecordCount(kafka, settings, run) {
+  const probe = await producerPerformance(kafka, { ...run, records: 50_000, warmupRecords: 20_000 });
+  const recordsFor = (seconds) => Math.max(50_000, Math.round((probe.recordsPerS * seconds) / 10_000) * 10_000);
+  return { records: recordsFor(settings.kafkaRunS), warmupRecords: recordsFor(settings.kafkaWarmupS), probeRecordsPerS: probe.recordsPerS };
+}
+
+async function appendToLog(settings, shape, fsync) {
+  const directory = temporaryDirectory('log');
+  try {
+    const args = [join(benchDirectory, 'log-append.mjs'), '--dir', join(directory, 'log'), '--fsync', String(fsync), '--dist', snapshotDistDirectory()];
+    args.push('--records', String(settings.logRecords), '--warmup-records', String(settings.logWarmupRecords));
+    args.push('--record-bytes', String(shape.recordBytes), '--batch-bytes', String(shape.batchBytes), '--buffer-bytes', String(shape.bufferBytes));
+    const { stdout, cpuSeconds } = await runToCompletion(process.execPath, args);
+    return { ...JSON.parse(stdout), cpuSeconds };
+  } finally {
+    removeDirectory(directory);
+  }
+}
+
+/** One closed-loop run against a broker under `node --cpu-prof`; the profile is kept in bench/.build/profiles. */
+export async function profileBroker(settings) {
+  const directory = temporaryDirectory('profile');
+  const profileDirectory = join(directory, 'profile');
+  const broker = await startBroker({ directory, partitions: 1, cpuProfileDirectory: profileDirectory });
+  let run;
+  let loadFromUs;
+  let loadToUs;
+  try {
+    await deploy(broker);
+    loadFromUs = Number(process.hrtime.bigint() / 1000n);
+    run = await loadRun(broker, { rate: 0, inflight: CLOSED_LOOP_INFLIGHT, ...runOptions(settings) });
+    loadToUs = Number(process.hrtime.bigint() / 1000n);
+    logRun('closed loop under --cpu-prof', run);
+  } finally {
+    // A graceful stop: node writes the profile when the process exits.
+    await stopBroker(broker);
+  }
+  const [profileFile] = readdirSync(profileDirectory).filter((name) => name.endsWith('.cpuprofile'));
+  if (!profileFile) throw new Error(`The broker wrote no .cpuprofile into ${profileDirectory}`);
+  const keptDirectory = join(benchDirectory, '.build', 'profiles');
+  mkdirSync(keptDirectory, { recursive: true });
+  const kept = join(keptDirectory, `broker-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  copyFileSync(join(profileDirectory, profileFile), kept);
+  removeDirectory(directory);
+  // Only the samples taken under load: the broker's start (module loading) and stop would blur the hot path.
+  return { run, profileFile: kept, ...summarizeProfile(kept, { top: 20, fromUs: loadFromUs, toUs: loadToUs }) };
+}

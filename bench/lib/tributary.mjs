@@ -1,0 +1,145 @@
+// Starts and stops a Tributary broker from dist/ and drives it with the Go load generator (bench/loadgen).
+/* global fetch, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { benchDirectory, repositoryDirectory } from './paths.mjs';
+import { cpuSeconds, freePort, machineCpuSeconds, runToCompletion, sleep, startProcess, stopProcess, temporaryDirectory } from './processes.mjs';
+import { say } from './say.mjs';
+
+export const LOADGEN = join(benchDirectory, '.build', 'loadgen');
+export const PROCESS_FILE = join(benchDirectory, 'one-task.bpmn');
+export const WAITING_PROCESS_FILE = join(benchDirectory, 'one-task-waiting.bpmn');
+
+/** The copy of dist/ every broker of this run starts from (see snapshotBroker). */
+let snapshotDist;
+
+export function snapshotDistDirectory() {
+  if (snapshotDist === undefined) throw new Error('Expected buildTools() to have copied dist/ first');
+  return snapshotDist;
+}
+
+/** Compiles what the benchmark runs: dist/ only when it is missing (other work may be in progress in src/), and the
+ *  load generator always (go build caches, so an unchanged one takes a moment). */
+export async function buildTools() {
+  if (!existsSync(join(repositoryDirectory, 'dist', 'cli', 'main.js'))) {
+    say('dist/ is missing, running npm run build');
+    await runToCompletion('npm', ['run', 'build'], { cwd: repositoryDirectory });
+  }
+  await runToCompletion('go', ['build', '-o', LOADGEN, '.'], { cwd: join(benchDirectory, 'loadgen') });
+  snapshotBroker();
+}
+
+/**
+ * Copies dist/ (with the .proto and schema files it reads at run time) into a temporary directory, and every broker
+ * of the run starts from the copy: in a working tree shared with others, dist/ gets rebuilt while a run is under way,
+ * and one run must measure one version of the code. A symbolic link lets imports resolve to the repository's
+ * node_modules; the copy stays outside the repository, where `eslint .` and the tests would find it.
+ */
+function snapshotBroker() {
+  const directory = temporaryDirectory('code');
+  snapshotDist = join(directory, 'dist');
+  cpSync(join(repositoryDirectory, 'dist'), snapshotDist, { recursive: true });
+  cpSync(join(repositoryDirectory, 'src', 'gateway', 'proto'), join(snapshotDist, 'gateway', 'proto'), { recursive: true });
+  if (existsSync(join(repositoryDirectory, 'schemas'))) cpSync(join(repositoryDirectory, 'schemas'), join(directory, 'schemas'), { recursive: true });
+  cpSync(join(repositoryDirectory, 'package.json'), join(directory, 'package.json'));
+  symlinkSync(join(repositoryDirectory, 'node_modules'), join(directory, 'node_modules'));
+}
+
+/** Which code was measured: the commit, and how many files under src/ differ from it. */
+export function codeVersion() {
+  const git = (args) => execFileSync('git', args, { cwd: repositoryDirectory, encoding: 'utf8' }).trim();
+  try {
+    const changedFiles = git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean).length;
+    return { commit: git(['rev-parse', '--short', 'HEAD']), subject: git(['log', '-1', '--format=%s']), srcFilesChanged: changedFiles };
+  } catch {
+    return { commit: 'unknown', subject: '', srcFilesChanged: 0 };
+  }
+}
+
+/**
+ * Starts a broker on free ports with its data in directory/data and its output in directory/broker.log, and resolves
+ * once GET /ready answers 200, with readyMs, the time from spawning the process to ready (the restart-to-ready
+ * figure). fsync stays on: the figures are for a durable broker. cpuProfileDirectory runs it under `node --cpu-prof`.
+ */
+export async function startBroker({ directory, partitions = 1, cpuProfileDirectory }) {
+  const dataDirectory = join(directory, 'data');
+  const port = await freePort();
+  const monitoringPort = await freePort();
+  const nodeOptions = cpuProfileDirectory ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDirectory] : [];
+  const args = [...nodeOptions, join(snapshotDistDirectory(), 'cli', 'main.js'), 'broker', '--data-dir', dataDirectory, '--host', '127.0.0.1'];
+  args.push('--port', String(port), '--monitoring-port', String(monitoringPort), '--partitions', String(partitions));
+  const started = performance.now();
+  const child = startProcess(process.execPath, args, { logFile: join(directory, 'broker.log') });
+  await waitUntilReady(child, monitoringPort);
+  return { process: child, pid: child.pid, gateway: `127.0.0.1:${port}`, monitoringPort, partitions, directory, readyMs: performance.now() - started };
+}
+
+async function waitUntilReady(child, monitoringPort, timeoutMs = 120_000) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`The broker exited with ${child.exitCode ?? child.signalCode} before it was ready; see ${child.logFile}`);
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${monitoringPort}/ready`);
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(20);
+  }
+  throw new Error(`The broker was not ready after ${timeoutMs} ms; see ${child.logFile}`);
+}
+
+export async function stopBroker(broker, { crash = false } = {}) {
+  if (crash) broker.process.kill('SIGKILL');
+  const started = performance.now();
+  const code = await stopProcess(broker.process);
+  if (!crash && code !== 0) throw new Error(`The broker exited with ${code} when stopped; see ${broker.process.logFile}`);
+  return performance.now() - started;
+}
+
+export async function loadgen(command, gateway, args) {
+  const { stdout, cpuSeconds: loadgenCpuSeconds } = await runToCompletion(LOADGEN, [command, '-gateway', gateway, ...args]);
+  return { ...JSON.parse(stdout), loadgenCpuSeconds };
+}
+
+export function deploy(broker, files = [PROCESS_FILE]) {
+  return loadgen('deploy', broker.gateway, files);
+}
+
+/**
+ * One load run (see bench/loadgen: CreateProcessInstanceWithResult, a job worker completing the jobs): rate 0 is
+ * closed-loop at the in-flight bound, otherwise an open-loop schedule. Adds the CPU time of the broker, of the load
+ * generator and of everything else on the machine.
+ */
+export async function loadRun(broker, { rate = 0, inflight = 1024, warmupS, windowS }) {
+  const cpuBefore = cpuSeconds(broker.pid);
+  const machineCpuBefore = machineCpuSeconds();
+  const started = performance.now();
+  const args = ['-rate', String(rate), '-inflight', String(inflight), '-warmup', `${warmupS}s`, '-duration', `${windowS}s`];
+  const result = await loadgen('run', broker.gateway, args);
+  // Every CPU figure covers the same interval: the load generator's whole life, from its start to its exit.
+  const seconds = (performance.now() - started) / 1000;
+  result.brokerCpuSeconds = cpuSeconds(broker.pid) - cpuBefore;
+  result.brokerCpuCores = result.brokerCpuSeconds / seconds;
+  result.clientCpuCores = result.loadgenCpuSeconds / seconds;
+  // The rest of the machine's busy time: kernel work charged to no process, and anything else running.
+  result.otherCpuCores = Math.max(0, (machineCpuSeconds() - machineCpuBefore - result.brokerCpuSeconds - result.loadgenCpuSeconds) / seconds);
+  return result;
+}
+
+/**
+ * Zeebe's "healthy" criterion and then some: p99 under 1 s, the generator kept its schedule, the broker completed
+ * what was offered, and (nearly) nothing failed. Returns the reason it is not, or undefined.
+ */
+export function unsustainedReason(run) {
+  const errorCount = Object.values(run.errors).reduce((sum, count) => sum + count, 0);
+  if (errorCount > run.started * 0.001) return `errors ${JSON.stringify(run.errors)}`;
+  if (run.p99Ms < 0 || run.p99Ms >= 1000) return `p99 ${Math.round(run.p99Ms)} ms`;
+  if (run.targetRatePerS > 0 && run.startedPerS < run.targetRatePerS * 0.97) return `started only ${Math.round(run.startedPerS)}/s`;
+  if (run.targetRatePerS > 0 && run.completedPerS < run.targetRatePerS * 0.95) return `completed only ${Math.round(run.completedPerS)}/s`;
+  return undefined;
+}

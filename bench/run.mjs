@@ -1,0 +1,114 @@
+// The benchmark suite of issue 3: `npm run bench` (about 30 minutes) or `npm run bench -- --quick` (under 5).
+// It builds the Go load generator, fetches Kafka's jars once, runs every scenario `repeats` times one after the other
+// (they share 2 cores, so nothing runs in parallel), writes bench/RESULTS.md and bench/results.json, and prints
+// `RESULT pi_per_s=N p99_ms=N log_vs_kafka=R` last. Options: --quick, --only throughput,kafka,scale,profile.
+/* global console, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { fetchKafkaJars, kafkaVersion } from './lib/kafka.mjs';
+import { machineFacts } from './lib/machine.mjs';
+import { benchDirectory } from './lib/paths.mjs';
+import { cleanUp, machineCpuSeconds, removeDirectory, sleep, temporaryDirectory } from './lib/processes.mjs';
+import { renderResults, resultLine } from './lib/report.mjs';
+import { measureLatency, measureLogVsKafka, measureScale, measureThroughput, profileBroker } from './lib/scenarios.mjs';
+import { spread } from './lib/stats.mjs';
+import { buildTools, codeVersion, deploy, startBroker, stopBroker } from './lib/tributary.mjs';
+import { say } from './lib/say.mjs';
+
+const SCENARIOS = ['throughput', 'kafka', 'scale', 'profile'];
+const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SCENARIOS.join(',') } } });
+const selected = new Set(options.only.split(','));
+for (const name of selected) if (!SCENARIOS.includes(name)) throw new Error(`Unknown scenario '${name}'; expected some of ${SCENARIOS.join(', ')}`);
+
+const settings = options.quick
+  ? { quick: true, repeats: 3, warmupS: 1, windowS: 3, searchStepFraction: 0.15, searchStepsMax: 4, scaleInstances: 100_000, logRecords: 300_000, logWarmupRecords: 100_000, kafkaRunS: 4, kafkaWarmupS: 4 }
+  : { quick: false, repeats: 3, warmupS: 5, windowS: 20, searchStepFraction: 0.1, searchStepsMax: 8, scaleInstances: 1_000_000, logRecords: 2_000_000, logWarmupRecords: 500_000, kafkaRunS: 15, kafkaWarmupS: 10 };
+/** Used for the scale scenario's latency runs when the throughput scenario did not run to give half its rate. */
+const FALLBACK_LATENCY_RATE_PER_S = 500;
+
+async function runBrokerScenarios(partitions, withLatency) {
+  const directory = temporaryDirectory(`throughput-${partitions}`);
+  const broker = await startBroker({ directory, partitions });
+  try {
+    await deploy(broker);
+    say(`throughput, ${partitions} partition${partitions > 1 ? 's' : ''}`);
+    const throughput = await measureThroughput(broker, settings);
+    let latency;
+    if (withLatency && throughput.sustainedRatePerS) {
+      const rate = Math.round(throughput.sustainedRatePerS / 2);
+      say(`latency at half the maximum sustained rate, ${rate}/s`);
+      latency = await measureLatency(broker, settings, rate);
+    }
+    return { throughput, latency };
+  } finally {
+    await stopBroker(broker);
+    removeDirectory(directory);
+  }
+}
+
+function partitionRatio(one, two) {
+  if (one?.completedPerS && two?.completedPerS) return { ratio: spread([two.completedPerS.median / one.completedPerS.median]) };
+  const failure = two?.failure ? `2 partitions: ${two.failure}` : `1 partition: ${one?.failure}`;
+  return { ratio: spread([]), note: failure };
+}
+
+/** How many cores other processes keep busy before the benchmark starts: a shared machine gives lower figures. */
+async function busyCoresBeforeStart() {
+  const before = machineCpuSeconds();
+  await sleep(2000);
+  return (machineCpuSeconds() - before) / 2;
+}
+
+async function main() {
+  const started = performance.now();
+  const scratch = temporaryDirectory('machine');
+  const results = { generatedAt: new Date().toISOString(), settings, machine: machineFacts(scratch), kafkaVersion: kafkaVersion(), scenarios: {} };
+  removeDirectory(scratch);
+  results.machine.busyCoresBeforeStart = await busyCoresBeforeStart();
+  if (results.machine.busyCoresBeforeStart > 0.2) {
+    say(`warning: other processes keep ${results.machine.busyCoresBeforeStart.toFixed(2)} cores busy; the figures will be lower than on an idle machine`);
+  }
+  say(`${settings.quick ? 'quick' : 'full'} run on ${results.machine.cpuModel} x${results.machine.logicalCores}, Node ${results.machine.node}`);
+  await buildTools();
+  results.code = codeVersion();
+  const { scenarios } = results;
+
+  if (selected.has('throughput')) {
+    const one = await runBrokerScenarios(1, true);
+    scenarios.throughput1 = one.throughput;
+    scenarios.latency = one.latency;
+    scenarios.throughput2 = (await runBrokerScenarios(2, false)).throughput;
+    scenarios.partitions = partitionRatio(scenarios.throughput1, scenarios.throughput2);
+  }
+  if (selected.has('kafka')) {
+    await fetchKafkaJars();
+    say('log versus Kafka');
+    scenarios.logVsKafka = await measureLogVsKafka(settings);
+  }
+  if (selected.has('scale')) {
+    const rate = scenarios.latency?.ratePerS ?? FALLBACK_LATENCY_RATE_PER_S;
+    say(`scale of state, ${settings.scaleInstances.toLocaleString('en')} waiting instances`);
+    scenarios.scale = await measureScale(settings, rate);
+  }
+  if (selected.has('profile')) {
+    say('CPU profile of the broker under closed-loop load');
+    scenarios.profile = await profileBroker(settings);
+  }
+
+  results.wallSeconds = (performance.now() - started) / 1000;
+  writeFileSync(join(benchDirectory, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(benchDirectory, 'RESULTS.md'), renderResults(results));
+  say(`wrote bench/RESULTS.md and bench/results.json in ${Math.round(results.wallSeconds)} s`);
+  console.log(resultLine(results));
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error('bench: failed:', error);
+  process.exitCode = 1;
+} finally {
+  cleanUp();
+}
