@@ -1,3 +1,4 @@
+import { evaluateString, type Expression, type VariableLookup } from '../../bpmn/index.js';
 import type { IncidentRecordValue, JobRecordValue } from '../../protocol/index.js';
 import type { ReadonlyEngineState } from '../../state/domain/index.js';
 import type { ElementContext } from '../context.js';
@@ -35,6 +36,17 @@ export class IncidentBehavior {
       tenantId: value.tenantId,
     };
     this.writers.appendEvent(this.state.keys.nextKey(), 'INCIDENT', 'CREATED', incident);
+  }
+
+  /**
+   * Evaluates an expression that must give a string (an error code, a signal name, a called process id); when it
+   * fails, raises an EXTRACT_VALUE_ERROR incident on the element and returns undefined.
+   */
+  evaluateStringOrRaise(context: ElementContext, expression: Expression, variables: VariableLookup): string | undefined {
+    const result = evaluateString(expression, variables);
+    if (result.ok) return result.value;
+    this.raiseElementIncident(context, 'EXTRACT_VALUE_ERROR', result.message);
+    return undefined;
   }
 
   raiseJobIncident(jobKey: bigint, job: JobRecordValue, errorType: IncidentErrorType, errorMessage: string): void {

@@ -1,4 +1,3 @@
-import { evaluateString } from '../../../bpmn/index.js';
 import type { SignalRecordValue } from '../../../protocol/index.js';
 import type { ElementContext, ProcessingContext } from '../../context.js';
 import { completeAndLeave, passThrough, terminateLeaf, type ElementProcessor } from './element-processor.js';
@@ -55,13 +54,10 @@ export class ErrorEndEventProcessor implements ElementProcessor {
     const { behaviors } = context;
     const expression = element.element.error?.errorCode;
     if (!expression) throw new Error(`Error end event '${element.element.id}' has no error code`);
-    const code = evaluateString(expression, behaviors.variables.lookup(element.key));
-    if (!code.ok) {
-      behaviors.incidents.raiseElementIncident(element, 'EXTRACT_VALUE_ERROR', code.message);
-      return;
-    }
-    if (!behaviors.errors.throwError(element.value.flowScopeKey, code.value, {})) {
-      const message = `Expected to throw an error event with the code '${code.value}', but it was not caught. No error events are available in the scope.`;
+    const code = behaviors.incidents.evaluateStringOrRaise(element, expression, behaviors.variables.lookup(element.key));
+    if (code === undefined) return;
+    if (!behaviors.errors.throwError(element.value.flowScopeKey, code, {})) {
+      const message = `Expected to throw an error event with the code '${code}', but it was not caught. No error events are available in the scope.`;
       behaviors.incidents.raiseElementIncident(element, 'UNHANDLED_ERROR_EVENT', message);
       return;
     }
@@ -83,12 +79,9 @@ export class SignalThrowEventProcessor implements ElementProcessor {
     const { behaviors } = context;
     const expression = element.element.signal?.name;
     if (!expression) throw new Error(`Signal event '${element.element.id}' has no signal name`);
-    const name = evaluateString(expression, behaviors.variables.lookup(element.key));
-    if (!name.ok) {
-      behaviors.incidents.raiseElementIncident(element, 'EXTRACT_VALUE_ERROR', name.message);
-      return;
-    }
-    const signal: SignalRecordValue = { signalName: name.value, variables: {}, tenantId: element.value.tenantId };
+    const name = behaviors.incidents.evaluateStringOrRaise(element, expression, behaviors.variables.lookup(element.key));
+    if (name === undefined) return;
+    const signal: SignalRecordValue = { signalName: name, variables: {}, tenantId: element.value.tenantId };
     context.writers.appendCommand(-1n, 'SIGNAL', 'BROADCAST', signal);
     passThrough(element, context);
   }

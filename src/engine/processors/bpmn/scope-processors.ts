@@ -1,4 +1,3 @@
-import { evaluateString } from '../../../bpmn/index.js';
 import type { ProcessInstanceRecordValue, ProcessInstanceResultRecordValue, VariableDocument } from '../../../protocol/index.js';
 import type { ElementContext, ProcessingContext } from '../../context.js';
 import { completeAndLeave, terminateLeaf, terminateScope, type ElementProcessor } from './element-processor.js';
@@ -99,15 +98,15 @@ export class CallActivityProcessor implements ElementProcessor {
     const { behaviors, state } = context;
     const called = element.element.calledElement;
     if (!called) throw new Error(`Call activity '${element.element.id}' has no called element`);
-    const processId = evaluateString(called.processId, behaviors.variables.lookup(element.key));
-    if (!processId.ok) return behaviors.incidents.raiseElementIncident(element, 'EXTRACT_VALUE_ERROR', processId.message);
-    const process = state.processes.getLatestProcess(processId.value, element.value.tenantId);
+    const processId = behaviors.incidents.evaluateStringOrRaise(element, called.processId, behaviors.variables.lookup(element.key));
+    if (processId === undefined) return;
+    const process = state.processes.getLatestProcess(processId, element.value.tenantId);
     if (!process) {
-      const message = `Expected process with BPMN process id '${processId.value}' to be deployed, but not found.`;
+      const message = `Expected process with BPMN process id '${processId}' to be deployed, but not found.`;
       return behaviors.incidents.raiseElementIncident(element, 'CALLED_ELEMENT_ERROR', message);
     }
     if (!context.processes.get(process.processDefinitionKey).noneStartEvent) {
-      const message = `Expected process with BPMN process id '${processId.value}' to have a none start event, but not found.`;
+      const message = `Expected process with BPMN process id '${processId}' to have a none start event, but not found.`;
       return behaviors.incidents.raiseElementIncident(element, 'CALLED_ELEMENT_ERROR', message);
     }
     if (!behaviors.eventSubscriptions.subscribe(element)) return;
