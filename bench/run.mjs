@@ -23,8 +23,8 @@ const selected = new Set(options.only.split(','));
 for (const name of selected) if (!SCENARIOS.includes(name)) throw new Error(`Unknown scenario '${name}'; expected some of ${SCENARIOS.join(', ')}`);
 
 const settings = options.quick
-  ? { quick: true, repeats: 3, warmupS: 1, windowS: 3, searchStepFraction: 0.15, searchStepsMax: 4, scaleInstances: 100_000, logRecords: 300_000, logWarmupRecords: 100_000, kafkaRunS: 4, kafkaWarmupS: 4 }
-  : { quick: false, repeats: 3, warmupS: 5, windowS: 20, searchStepFraction: 0.1, searchStepsMax: 8, scaleInstances: 1_000_000, logRecords: 2_000_000, logWarmupRecords: 500_000, kafkaRunS: 15, kafkaWarmupS: 10 };
+  ? { quick: true, repeats: 3, warmupS: 1, windowS: 3, searchStepFraction: 0.15, searchStepsMax: 4, scaleInstances: 100_000, logRecords: 300_000, logWarmupRecords: 100_000, kafkaRunS: 4, kafkaWarmupS: 8 }
+  : { quick: false, repeats: 3, warmupS: 5, windowS: 20, searchStepFraction: 0.1, searchStepsMax: 8, scaleInstances: 1_000_000, logRecords: 2_000_000, logWarmupRecords: 500_000, kafkaRunS: 15, kafkaWarmupS: 20 };
 /** Used for the scale scenario's latency runs when the throughput scenario did not run to give half its rate. */
 const FALLBACK_LATENCY_RATE_PER_S = 500;
 

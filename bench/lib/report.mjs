@@ -135,7 +135,7 @@ function logVsKafkaSection(scenario, kafkaVersion, settings) {
 function profileSection(profile) {
   if (!profile) return 'Not run.';
   return [
-    `One closed-loop run (${round(profile.run.completedPerS)} completed/s, slower than above because of the profiler) against a broker started with \`node --cpu-prof\`; only the samples taken under load count (not the broker's start and stop): ${profile.busyMs} ms busy of ${profile.totalMs} ms, the rest idle. The profile is kept as ${profile.profileFile.replace(/.*\/bench\//, 'bench/')} (git-ignored); \`node bench/profile-summary.mjs FILE\` prints this summary again.`,
+    `One closed-loop run (${round(profile.run.completedPerS)} completed/s; the profiler costs some throughput) against a broker started with \`node --cpu-prof\`; only the samples taken under load count (not the broker's start and stop): ${profile.busyMs} ms busy of ${profile.totalMs} ms, the rest idle. The profile is kept as ${profile.profileFile.replace(/.*\/bench\//, 'bench/')} (git-ignored); \`node bench/profile-summary.mjs FILE\` prints this summary again.`,
     '',
     table(['self time by area', '% of busy'], profile.areas.map((area) => [area.area, area.percentOfBusy])),
     '',
