@@ -176,7 +176,7 @@ export function renderResults(results) {
     '',
     '## How it was measured',
     '',
-    `- Broker: \`node bin/tributary broker\` from dist/, one process, fsync on, on free ports of 127.0.0.1 with a fresh temporary data directory; ${settings.warmupS} s of load before each ${settings.windowS} s measurement window.`,
+    `- Broker: \`tributary broker\` from the copy of dist/, one process (partitions share its event loop), fsync on, on free ports of 127.0.0.1 with a fresh temporary data directory; ${settings.warmupS} s of load before each ${settings.windowS} s measurement window.`,
     '- Client: bench/loadgen, a Go program using the official Zeebe Go client (github.com/camunda/zeebe/clients/go/v8 v8.3.0; its 8.3 protocol has no job streaming, so its job worker long-polls ActivateJobs: 1,024 jobs held at most, 256 CompleteJob calls at once).',
     '- An instance is one CreateProcessInstanceWithResult call of `bench-one-task` (start, service task, end): the gateway answers when the instance has completed, so the call\'s round trip is the instance latency from create to completion and the count of answers in the window is the completed instances. Open-loop runs start instances on a fixed schedule and measure from the scheduled time, so a generator held back by its in-flight bound (1,024) counts the wait as latency.',
     '- Sustained: p99 under 1 s (Zeebe\'s "healthy"), the schedule kept (97 %), at least 95 % of the offered rate completed, at most 0.1 % errors.',
