@@ -90,7 +90,7 @@ function scaleSection(scale) {
       ['after a graceful restart (median)', formatSpread(scale.rssAfterRestartMiB), ''],
     ]),
     '',
-    `Per waiting instance: about ${round(((scale.memoryAfterLoad.rssMiB - scale.memoryBefore.rssMiB) * 1024) / scale.instances)} KiB of RSS.`,
+    `RSS growth over the empty broker, per waiting instance: ${round(((scale.memoryAfterLoad.rssMiB - scale.memoryBefore.rssMiB) * 1024) / scale.instances)} KiB (an average: RSS also holds garbage and caches, so it need not grow in proportion to the count).`,
     '',
     `New instances at ${scale.runs[0]?.targetRatePerS}/s with that state: p50 ${formatSpread(scale.p50Ms)} ms, p99 ${formatSpread(scale.p99Ms)} ms.`,
     '',

@@ -1,4 +1,4 @@
-// Starts and stops a Tributary broker from dist/ and drives it with the Go load generator (bench/loadgen).
+// Starts and stops a Tributary broker from a copy of dist/ and drives it with the Go load generator (bench/loadgen).
 /* global fetch, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, symlinkSync } from 'node:fs';
@@ -35,7 +35,7 @@ export async function buildTools() {
  * Copies dist/ (with the .proto and schema files it reads at run time) into a temporary directory, and every broker
  * of the run starts from the copy: in a working tree shared with others, dist/ gets rebuilt while a run is under way,
  * and one run must measure one version of the code. A symbolic link lets imports resolve to the repository's
- * node_modules; the copy stays outside the repository, where `eslint .` and the tests would find it.
+ * node_modules. The copy lives outside the repository because inside it `eslint .` would lint it.
  */
 function snapshotBroker() {
   const directory = temporaryDirectory('code');
