@@ -60,18 +60,6 @@ export class ColumnTrie {
     return previous;
   }
 
-  /** Replaces a live value with a tombstone; returns what the slot held before (the write is a no-op unless a value). */
-  remove(key: readonly KeyPart[]): PreviousSlot {
-    const leaf = this.walk(key, false);
-    if (leaf === undefined) return undefined;
-    const part = key[this.keyLength - 1];
-    const previous = leaf.children.get(part) as PreviousSlot;
-    if (previous === undefined || previous === TOMBSTONE) return previous;
-    leaf.children.set(part, TOMBSTONE);
-    this.adjustCounts(-1);
-    return previous;
-  }
-
   /** Puts a slot back as it was before a write (rollback). Writes are undone newest first, so the walk always finds the slot. */
   restore(key: readonly KeyPart[], previous: PreviousSlot): void {
     const leaf = this.walk(key, false) as Branch;
@@ -88,14 +76,7 @@ export class ColumnTrie {
     if (wasLive !== willBeLive) this.adjustCounts(willBeLive ? 1 : -1);
   }
 
-  /** Removes the slot if it still holds a tombstone (commit). */
-  purge(key: readonly KeyPart[]): void {
-    const leaf = this.walk(key, false);
-    const part = key[this.keyLength - 1];
-    if (leaf === undefined || leaf.children.get(part) !== TOMBSTONE) return;
-    leaf.children.delete(part);
-    this.pruneEmptyBranches(key);
-  }
+
 
   countWithPrefix(prefix: readonly KeyPart[]): number {
     if (prefix.length === this.keyLength) return this.get(prefix) === undefined ? 0 : 1;
