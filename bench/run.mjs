@@ -1,7 +1,7 @@
 // The benchmark suite of issue 3: `npm run bench` (about 30 minutes) or `npm run bench -- --quick` (under 5).
 // It builds the Go load generator, fetches Kafka's jars once, runs every scenario `repeats` times one after the other
 // (they share 2 cores, so nothing runs in parallel), writes bench/RESULTS.md and bench/results.json, and prints
-// `RESULT pi_per_s=N p99_ms=N log_vs_kafka=R` last. Options: --quick, --only throughput,kafka,scale,profile.
+// `RESULT pi_per_s=N p99_ms=N log_vs_kafka=R` last. Options: --quick, --only throughput,overload,kafka,camunda7,scale,profile.
 /* global console, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { fetchKafkaJars, kafkaVersion } from './lib/kafka.mjs';
 import { machineFacts } from './lib/machine.mjs';
+import { buildCamunda7, measureCamunda7 } from './lib/camunda7.mjs';
+import { measureOverload } from './lib/overload.mjs';
 import { benchDirectory } from './lib/paths.mjs';
 import { cleanUp, machineCpuSeconds, removeDirectory, sleep, temporaryDirectory } from './lib/processes.mjs';
 import { renderResults, resultLine } from './lib/report.mjs';
@@ -17,14 +19,14 @@ import { spread } from './lib/stats.mjs';
 import { buildTools, codeVersion, deploy, startBroker, stopBroker } from './lib/tributary.mjs';
 import { say } from './lib/say.mjs';
 
-const SCENARIOS = ['throughput', 'kafka', 'scale', 'profile'];
+const SCENARIOS = ['throughput', 'overload', 'kafka', 'camunda7', 'scale', 'profile'];
 const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SCENARIOS.join(',') } } });
 const selected = new Set(options.only.split(','));
 for (const name of selected) if (!SCENARIOS.includes(name)) throw new Error(`Unknown scenario '${name}'; expected some of ${SCENARIOS.join(', ')}`);
 
 const settings = options.quick
-  ? { quick: true, repeats: 3, warmupS: 1, windowS: 3, searchStepFraction: 0.15, searchStepsMax: 4, scaleInstances: 100_000, logRecords: 300_000, logWarmupRecords: 100_000, kafkaRunS: 4, kafkaWarmupS: 8 }
-  : { quick: false, repeats: 3, warmupS: 5, windowS: 20, searchStepFraction: 0.1, searchStepsMax: 8, scaleInstances: 1_000_000, logRecords: 2_000_000, logWarmupRecords: 500_000, kafkaRunS: 15, kafkaWarmupS: 20 };
+  ? { quick: true, repeats: 3, warmupS: 1, windowS: 3, searchStepFraction: 0.15, searchStepsMax: 4, scaleInstances: 100_000, logRecords: 300_000, logWarmupRecords: 100_000, kafkaRunS: 4, kafkaWarmupS: 8, overloadS: 8, camundaWarmupS: 5 }
+  : { quick: false, repeats: 3, warmupS: 5, windowS: 20, searchStepFraction: 0.1, searchStepsMax: 8, scaleInstances: 1_000_000, logRecords: 2_000_000, logWarmupRecords: 500_000, kafkaRunS: 15, kafkaWarmupS: 20, overloadS: 60, camundaWarmupS: 20 };
 /** Used for the scale scenario's latency runs when the throughput scenario did not run to give half its rate. */
 const FALLBACK_LATENCY_RATE_PER_S = 500;
 
@@ -52,6 +54,17 @@ function partitionRatio(one, two) {
   if (one?.completedPerS && two?.completedPerS) return { ratio: spread([two.completedPerS.median / one.completedPerS.median]) };
   const failure = two?.failure ? `2 partitions: ${two.failure}` : `1 partition: ${one?.failure}`;
   return { ratio: spread([]), note: failure };
+}
+
+/** Camunda 7 only where org.camunda.bpm:camunda-engine resolves from Maven Central; otherwise the reason, in RESULTS.md. */
+async function runCamunda7() {
+  try {
+    await buildCamunda7();
+  } catch (error) {
+    say(`  Camunda 7 could not be built: ${error.message.split('\n')[0]}`);
+    return { failure: `bench/camunda7 did not build (camunda-engine or H2 did not resolve from Maven Central?): ${error.message.split('\n')[0]}` };
+  }
+  return measureCamunda7(settings);
 }
 
 /** How many cores other processes keep busy before the benchmark starts: a shared machine gives lower figures. */
@@ -82,10 +95,18 @@ async function main() {
     scenarios.throughput2 = (await runBrokerScenarios(2, false)).throughput;
     scenarios.partitions = partitionRatio(scenarios.throughput1, scenarios.throughput2);
   }
+  if (selected.has('overload')) {
+    say('overload: twice the maximum sustained rate, then the maximum again');
+    scenarios.overload = await measureOverload(settings, scenarios.throughput1?.sustainedRatePerS);
+  }
   if (selected.has('kafka')) {
     await fetchKafkaJars();
     say('log versus Kafka');
     scenarios.logVsKafka = await measureLogVsKafka(settings);
+  }
+  if (selected.has('camunda7')) {
+    say('Camunda 7 (embedded engine, H2) on the same one-task process');
+    scenarios.camunda7 = await runCamunda7();
   }
   if (selected.has('scale')) {
     const rate = scenarios.latency?.ratePerS ?? FALLBACK_LATENCY_RATE_PER_S;

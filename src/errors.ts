@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   RESOURCE_EXHAUSTED: { description: 'The partition is overloaded (back-pressure); retry later.', grpcStatus: GRPC_STATUS.RESOURCE_EXHAUSTED, httpStatus: 429, retriable: true },
   REQUEST_TOO_LARGE: { description: 'The request exceeds a documented size limit.', grpcStatus: GRPC_STATUS.INVALID_ARGUMENT, httpStatus: 413, retriable: false },
   PARTITION_UNAVAILABLE: { description: 'The partition has no leader that accepts commands right now.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
+  NOT_LEADER: { description: 'The broker asked is not the leader of the partition (any more); the gateway retries at the leader.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
+  LEADER_CHANGED: { description: 'The partition lost its leader while the command was in flight: it may or may not have been applied.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
   DEADLINE_EXCEEDED: { description: 'The request was not answered within its timeout.', grpcStatus: GRPC_STATUS.DEADLINE_EXCEEDED, httpStatus: 504, retriable: true },
   SHUTTING_DOWN: { description: 'The broker is shutting down.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
   UNIMPLEMENTED: { description: 'The RPC is part of the Zeebe protocol but not implemented by Tributary yet.', grpcStatus: GRPC_STATUS.UNIMPLEMENTED, httpStatus: 501, retriable: false },

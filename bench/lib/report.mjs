@@ -6,7 +6,7 @@ const MIB_PER_GB = 1000 ** 3 / 2 ** 20;
 
 /** The figures the issue sets targets for; `measured` is a spread or a number, undefined when not measured. */
 export function targets(results) {
-  const { throughput1, throughput2, latency, logVsKafka, scale } = results.scenarios;
+  const { throughput1, throughput2, latency, logVsKafka, scale, overload } = results.scenarios;
   const sustained = [throughput1, throughput2].filter((scenario) => scenario?.completedPerS);
   const best = sustained.sort((a, b) => b.completedPerS.median - a.completedPerS.median)[0];
   const scaleNote = scale && scale.instances !== 1_000_000 ? ` (measured with ${scale.instances.toLocaleString('en')} instances, not 1,000,000)` : '';
@@ -22,7 +22,19 @@ export function targets(results) {
     { name: `resident memory with the waiting instances, MiB${scaleNote}`, target: `< ${Math.round(2 * MIB_PER_GB)} (2 GB)`, measured: scale?.memoryAfterLoad?.rssMiB, met: (value) => value < 2 * MIB_PER_GB, comparable: !scaleNote },
     { name: `restart to ready with the waiting instances, ms${scaleNote}`, target: '< 5000', measured: scale?.readyMs, met: (value) => value < 5000, comparable: !scaleNote },
     { name: 'throughput 2 partitions / 1 partition', target: '>= 1.7', measured: results.scenarios.partitions?.ratio, met: (value) => value >= 1.7 },
+    { name: 'overload at twice the maximum rate: p99 of accepted instances, ms', target: '< 1000', measured: overload?.acceptedP99Ms, met: (value) => value < 1000 },
+    { name: 'overload: RSS at the end / in the middle (flat memory)', target: '<= 1.1', measured: overload?.rssEndOverMiddle, met: (value) => value <= 1.1 },
+    { name: 'overload: broker still ready after every run (1 yes, 0 no)', target: '= 1', measured: overload ? Number(overload.alwaysAlive) : undefined, met: (value) => value === 1 },
+    { name: 'after overload, completed at the maximum rate / that rate', target: '>= 0.95', measured: overload?.recoveredFraction, met: (value) => value >= 0.95 },
+    { name: 'completed instances/s, Tributary / Camunda 7 (embedded, H2)', target: '>= 200 (the seed: "a few hundred times")', measured: camunda7Ratio(results, best), met: (value) => value >= 200 },
   ];
+}
+
+/** Tributary's best maximum sustained rate over Camunda 7's instances per second, when both were measured. */
+function camunda7Ratio(results, best) {
+  const camunda = results.scenarios.camunda7?.instancesPerS?.median;
+  const tributary = best?.completedPerS?.median;
+  return camunda > 0 && tributary > 0 ? tributary / camunda : undefined;
 }
 
 function formatSpread(value) {
@@ -132,6 +144,45 @@ function logVsKafkaSection(scenario, kafkaVersion, settings) {
   ].join('\n');
 }
 
+function overloadSection(overload, settings) {
+  if (!overload) return 'Not run.';
+  const rows = overload.runs.map(({ overload: run, recovery }, index) => [
+    index + 1,
+    run.targetRatePerS,
+    round(run.acceptedPerS),
+    round(run.p50Ms),
+    round(run.p99Ms),
+    `${round(run.rejectedPercent)} %`,
+    run.brokerRejectedCommands,
+    run.limitAfter,
+    `${round(run.rss.startMiB)} / ${round(run.rss.middleMiB)} / ${round(run.rss.endMiB)} (max ${round(run.rss.maxMiB)})`,
+    round(run.brokerCpuCores),
+    run.alive ? 'yes' : '**no**',
+    `${round(recovery.completedPerS)} (p99 ${round(recovery.p99Ms)} ms${recovery.unsustainedReason ? `, not sustained: ${recovery.unsustainedReason}` : ''})`,
+  ]);
+  return [
+    `Offered ${overload.overloadRatePerS}/s, twice the maximum of ${overload.maxRatePerS}/s (${overload.maxRateSource}), for ${overload.overloadS} s after ${settings.warmupS} s of warm-up, open loop, on 1 partition with the default back-pressure (AIMD); then ${overload.maxRatePerS}/s for ${settings.windowS} s. Latency counts the instances the broker accepted; refused ones are answered RESOURCE_EXHAUSTED at once and count in the refused share (the Go client does not retry them).`,
+    '',
+    `Accepted instances: p50 **${formatSpread(overload.acceptedP50Ms)} ms**, p99 **${formatSpread(overload.acceptedP99Ms)} ms**; refused: ${formatSpread(overload.rejectedPercent)} % of those offered; after the overload, ${formatSpread(overload.recoveredFraction)} of the maximum rate completed.`,
+    '',
+    table(['run', 'offered/s', 'accepted/s', 'p50 ms', 'p99 ms', 'refused', 'commands refused (broker)', 'limit after', 'RSS MiB start / middle / end', 'broker CPU cores', 'ready after', 'then completed/s at the maximum'], rows),
+  ].join('\n');
+}
+
+function camunda7Section(camunda7, results) {
+  if (!camunda7) return 'Not run.';
+  if (camunda7.failure) return `**Not measured:** ${camunda7.failure}.`;
+  const ratio = camunda7Ratio(results, [results.scenarios.throughput1, results.scenarios.throughput2].filter((scenario) => scenario?.completedPerS).sort((a, b) => b.completedPerS.median - a.completedPerS.median)[0]);
+  const rows = camunda7.runs.map((run, index) => [index + 1, round(run.instancesPerS), round(run.p50Ms), round(run.p99Ms), round(run.cpuCores), run.lockConflicts]);
+  return [
+    `Camunda ${camunda7.version}, embedded engine (bench/camunda7, Java 17) with H2 in files (${camunda7.history} history), the same process built with its model API: start, an external task, end. ${camunda7.runs[0]?.starters} threads start instances (at most ${camunda7.runs[0]?.inflightMax} unfinished), ${camunda7.runs[0]?.workers} threads fetch-and-lock and complete the tasks, all in one JVM (no REST hop, which favours Camunda 7); completed instances counted over ${results.settings.windowS} s after ${results.settings.camundaWarmupS} s of warm-up, in a fresh JVM and database per run. H2, as configured by default, writes commits to disk after a delay rather than fsyncing each one, so Camunda 7 runs with less durability than Tributary's fsync before every answer.`,
+    '',
+    `Camunda 7: **${formatSpread(camunda7.instancesPerS)} instances/s**; Tributary's maximum sustained rate over it: **${ratio === undefined ? 'not measured (the throughput scenario did not run)' : round(ratio)}**.`,
+    '',
+    table(['run', 'instances/s', 'p50 ms', 'p99 ms', 'JVM CPU cores', 'fetch-and-lock conflicts'], rows),
+  ].join('\n');
+}
+
 function profileSection(profile) {
   if (!profile) return 'Not run.';
   return [
@@ -198,9 +249,17 @@ export function renderResults(results) {
     '',
     scenarios.latency ? [`${scenarios.latency.ratePerS}/s on 1 partition: p50 **${formatSpread(scenarios.latency.p50Ms)} ms**, p99 **${formatSpread(scenarios.latency.p99Ms)} ms**.`, '', table(RUN_HEADER, runRows(scenarios.latency.runs))].join('\n') : 'Not run.',
     '',
+    '## Overload: twice the maximum rate',
+    '',
+    overloadSection(scenarios.overload, settings),
+    '',
     '## Log versus Kafka',
     '',
     logVsKafkaSection(scenarios.logVsKafka, results.kafkaVersion, settings),
+    '',
+    '## Camunda 7 side by side',
+    '',
+    camunda7Section(scenarios.camunda7, results),
     '',
     '## Scale of state',
     '',

@@ -44,6 +44,22 @@ export const messages = {
   missingTimerDefinition: () => 'Must have exactly one of timeDate, timeDuration or timeCycle',
   invalidTimer: (kind: string, text: string, reason: string) => `Invalid timer ${kind} '${text}': ${reason}`,
   missingErrorCode: () => 'ErrorCode must be present and not empty',
+  missingEscalationCode: () => 'EscalationCode must be present and not empty',
+  escalationCatchCodeExpression: (code: string) =>
+    `The escalationCode of an escalation catch event must be a static value, but found the expression '${code}'`,
+  escalationBoundaryOnTask: () => 'Escalation boundary events must be attached to a subprocess or a call activity',
+  duplicateEscalationCatch: (code: string) =>
+    code === ''
+      ? 'Multiple escalation catch events without an escalationCode (catch-all) are not supported on the same scope'
+      : `Multiple escalation catch events with the same escalationCode '${code}' are not supported on the same scope`,
+  compensationBoundaryWithoutHandler: () =>
+    'Compensation boundary events must have exactly one association to a compensation handler (an activity with isForCompensation)',
+  compensationBoundaryWithOutgoing: () => 'Compensation boundary events must not have outgoing sequence flows',
+  compensationHandlerWithFlows: () => 'Compensation handlers must not have incoming or outgoing sequence flows',
+  compensationHandlerWithoutBoundary: () => 'Compensation handlers must be associated with a compensation boundary event',
+  compensationHandlerWithBoundary: () => 'Compensation handlers must not have boundary events',
+  compensationActivityRefScope: (activityId: string) =>
+    `The compensation activity '${activityId}' must be an activity with a compensation boundary event, or a subprocess, in the same scope as the throw event`,
   unsupportedEventDefinition: (type: string, elementType: string) =>
     `Event definition of type '${type}' is not supported on elements of type '${elementType}' yet`,
   multipleEventDefinitions: () => 'Event definitions must be one at most',
@@ -51,11 +67,14 @@ export const messages = {
   boundaryWithIncoming: () => 'Boundary events must not have incoming sequence flows',
   boundaryOnNonActivity: () => 'Boundary events must be attached to an activity (a task or a subprocess)',
   eventBasedGatewayTarget: (target: string) =>
-    `Event-based gateway must not have an outgoing sequence flow to other elements than message or timer intermediate catch events, but it points to '${target}'`,
+    `Event-based gateway must not have an outgoing sequence flow to other elements than message, timer or signal intermediate catch events, but it points to '${target}'`,
   eventBasedGatewayTooFewFlows: () => 'Event-based gateway must have at least 2 outgoing sequence flows',
   eventBasedGatewayCondition: () => 'Event-based gateway must not have an outgoing sequence flow with a condition',
   missingScript: () => "Must have exactly one 'zeebe:script' or 'zeebe:taskDefinition' extension element",
   missingCalledElement: () => "Must have exactly one 'zeebe:calledElement' extension element with a processId",
+  unknownBindingType: (bindingType: string) =>
+    `Attribute 'bindingType' must be one of 'latest', 'deployment' or 'versionTag', but was '${bindingType}'`,
+  missingVersionTag: () => "Attribute 'versionTag' must be present and not empty when 'bindingType' is 'versionTag'",
   missingInputCollection: () => "Must have a 'zeebe:loopCharacteristics' extension element with an inputCollection",
   missingResultVariable: () => "Attribute 'resultVariable' must be present and not empty",
   subProcessStartEvent: () => 'Must have exactly one none start event',

@@ -24,6 +24,7 @@ export interface BpmnBaseElement extends ModdleElement {
 export interface BpmnProcess extends BpmnBaseElement {
   readonly isExecutable?: boolean;
   readonly flowElements?: BpmnFlowElement[];
+  readonly artifacts?: BpmnArtifact[];
 }
 
 export interface BpmnFlowElement extends BpmnBaseElement {
@@ -47,6 +48,16 @@ export interface BpmnFlowElement extends BpmnBaseElement {
   readonly triggeredByEvent?: boolean;
   /** Start events of event subprocesses. */
   readonly isInterrupting?: boolean;
+  /** Activities: a compensation handler, activated only by compensation. */
+  readonly isForCompensation?: boolean;
+  /** Processes and subprocesses: associations (a compensation boundary event to its handler) and other artifacts. */
+  readonly artifacts?: BpmnArtifact[];
+}
+
+/** Associations and other artifacts (text annotations, groups); only associations carry meaning for us. */
+export interface BpmnArtifact extends ModdleElement {
+  readonly sourceRef?: ModdleElement;
+  readonly targetRef?: ModdleElement;
 }
 
 export interface BpmnLoopCharacteristics extends BpmnBaseElement {
@@ -73,6 +84,9 @@ export interface BpmnError extends ModdleElement {
 export interface BpmnEventDefinition extends ModdleElement {
   readonly messageRef?: BpmnMessage;
   readonly errorRef?: BpmnError;
+  readonly escalationRef?: { readonly escalationCode?: string };
+  /** Compensation event definitions: the activity to compensate. */
+  readonly activityRef?: ModdleElement;
   readonly signalRef?: { readonly name?: string };
   /** Link event definitions. */
   readonly name?: string;
@@ -90,6 +104,7 @@ export interface ZeebeCalledElement extends ModdleElement {
   readonly propagateAllChildVariables?: boolean;
   readonly propagateAllParentVariables?: boolean;
   readonly bindingType?: string;
+  readonly versionTag?: string;
 }
 
 export interface ZeebeScript extends ModdleElement {

@@ -27,7 +27,17 @@ export type BpmnElementType =
   | 'EVENT_BASED_GATEWAY'
   | 'SEQUENCE_FLOW';
 
-export type BpmnEventType = 'UNSPECIFIED' | 'NONE' | 'MESSAGE' | 'TIMER' | 'ERROR' | 'TERMINATE' | 'SIGNAL' | 'LINK';
+export type BpmnEventType =
+  | 'UNSPECIFIED'
+  | 'NONE'
+  | 'MESSAGE'
+  | 'TIMER'
+  | 'ERROR'
+  | 'TERMINATE'
+  | 'SIGNAL'
+  | 'LINK'
+  | 'ESCALATION'
+  | 'COMPENSATION';
 
 /** A problem in user input, with where it is; collected and reported together, never thrown. */
 export interface Problem {
@@ -95,9 +105,29 @@ export interface ErrorDefinition {
   errorCode?: Expression;
 }
 
+/** What an escalation catch event catches (undefined code: every escalation) or what a throw event throws. */
+export interface EscalationDefinition {
+  escalationCode?: Expression;
+}
+
+/**
+ * Compensation: on a boundary event, the handler it is associated with; on a throw or end event, the activity to
+ * compensate (activityRef; every completed activity of the scope when absent).
+ */
+export interface CompensationDefinition {
+  handler?: ExecutableFlowNode;
+  activity?: ExecutableFlowNode;
+}
+
 /** zeebe:calledElement: the process a call activity starts, and which variables cross between the two. */
 export interface CalledElementDefinition {
   processId: Expression;
+  /**
+   * Which version is called: the latest one (the default), the one deployed with the calling process
+   * (deployment), or the latest one with a zeebe:versionTag (versionTag, naming it).
+   */
+  bindingType: 'latest' | 'deployment' | 'versionTag';
+  versionTag?: string;
   propagateAllChildVariables: boolean;
   propagateAllParentVariables: boolean;
 }
@@ -143,6 +173,12 @@ export interface ExecutableFlowNode {
   signal?: { name: Expression };
   /** Error boundary and end events. */
   error?: ErrorDefinition;
+  /** Escalation throw, end, boundary and event subprocess start events. */
+  escalation?: EscalationDefinition;
+  /** Compensation boundary, throw and end events. */
+  compensation?: CompensationDefinition;
+  /** Compensation handlers (isForCompensation): activated only by compensation, never over a sequence flow. */
+  isForCompensation?: boolean;
   /** Multi-instance activities. */
   multiInstance?: MultiInstanceDefinition;
   /** Call activities. */

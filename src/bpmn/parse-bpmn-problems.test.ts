@@ -196,9 +196,27 @@ describe('problems in the model', () => {
       {
         elementId: 'choose',
         message:
-          "Event-based gateway must not have an outgoing sequence flow to other elements than message or timer intermediate catch events, but it points to 'task'",
+          "Event-based gateway must not have an outgoing sequence flow to other elements than message, timer or signal intermediate catch events, but it points to 'task'",
       },
       { elementId: 'wait-for-payment', message: 'Must have a message name' },
+    ]);
+  });
+
+  it('reports every bad event of a model at once: a gateway pointing at a task, a nameless message, timers not in ISO 8601', () => {
+    // when
+    const result = parseFixture('bad-models.bpmn');
+
+    // then: a call activity of a process that is not deployed yet is no problem (Zeebe deploys it too)
+    expect(result.processes).toEqual([]);
+    expect(messagesOf(result.problems)).toEqual([
+      {
+        elementId: 'choose',
+        message:
+          "Event-based gateway must not have an outgoing sequence flow to other elements than message, timer or signal intermediate catch events, but it points to 'task'",
+      },
+      { elementId: 'wait-for-payment', message: 'Must have a message name' },
+      { elementId: 'cool-down', message: "Invalid timer duration 'two hours': Expected a duration in ISO 8601 format (e.g. 'PT10S'), but found 'two hours'" },
+      { elementId: 'deadline', message: expect.stringContaining("'next monday'") },
     ]);
   });
 

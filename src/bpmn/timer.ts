@@ -3,6 +3,7 @@
  * (2030-01-01T10:00:00Z) and repeating intervals (R3/PT10S, R/P1D, R2/2030-01-01T10:00:00Z/PT1H). Pure functions:
  * the caller gives "now".
  */
+import { looksLikeCron, parseCron, type CronExpression } from './cron.js';
 
 export type TimerParse<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -19,6 +20,8 @@ export interface IsoCycle {
   duration: IsoDuration;
   /** An explicit start, when the cycle names one. */
   startMs?: number;
+  /** A cron expression instead of an interval (Zeebe's cron cycles): repeats forever, at the times it matches. */
+  cron?: CronExpression;
 }
 
 const DURATION_PATTERN =
@@ -48,10 +51,16 @@ export function parseDate(text: string): TimerParse<number> {
 }
 
 export function parseCycle(text: string): TimerParse<IsoCycle> {
+  if (looksLikeCron(text)) {
+    const cron = parseCron(text);
+    if (!cron.ok) return cron;
+    return { ok: true, value: { repetitions: -1, duration: { years: 0, months: 0, milliseconds: 0 }, cron: cron.value } };
+  }
   const parts = text.trim().split('/');
   const repetitionsMatch = /^R(\d*)$/.exec(parts[0] ?? '');
   if (!repetitionsMatch || parts.length < 2 || parts.length > 3) {
-    return { ok: false, message: `Expected a repeating interval in ISO 8601 format (e.g. 'R3/PT10S'), but found '${text}'` };
+    const expected = "a repeating interval in ISO 8601 format (e.g. 'R3/PT10S') or a cron expression (e.g. '0 0 9-17 * * MON-FRI')";
+    return { ok: false, message: `Expected ${expected}, but found '${text}'` };
   }
   const repetitions = repetitionsMatch[1] === '' ? -1 : Number(repetitionsMatch[1]);
   let startMs: number | undefined;

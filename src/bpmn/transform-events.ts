@@ -13,15 +13,17 @@ const EVENT_TYPES: { readonly [moddleType: string]: BpmnEventType } = {
   'bpmn:TerminateEventDefinition': 'TERMINATE',
   'bpmn:SignalEventDefinition': 'SIGNAL',
   'bpmn:LinkEventDefinition': 'LINK',
+  'bpmn:EscalationEventDefinition': 'ESCALATION',
+  'bpmn:CompensateEventDefinition': 'COMPENSATION',
 };
 
 /** Which event types each event element supports (Zeebe's; the others come later). */
 const SUPPORTED_EVENTS: { readonly [elementType: string]: readonly BpmnEventType[] } = {
-  START_EVENT: ['NONE', 'MESSAGE', 'TIMER', 'SIGNAL', 'ERROR'],
+  START_EVENT: ['NONE', 'MESSAGE', 'TIMER', 'SIGNAL', 'ERROR', 'ESCALATION'],
   INTERMEDIATE_CATCH_EVENT: ['MESSAGE', 'TIMER', 'SIGNAL', 'LINK'],
-  INTERMEDIATE_THROW_EVENT: ['NONE', 'MESSAGE', 'SIGNAL', 'LINK'],
-  BOUNDARY_EVENT: ['MESSAGE', 'TIMER', 'ERROR', 'SIGNAL'],
-  END_EVENT: ['NONE', 'ERROR', 'TERMINATE', 'MESSAGE', 'SIGNAL'],
+  INTERMEDIATE_THROW_EVENT: ['NONE', 'MESSAGE', 'SIGNAL', 'LINK', 'ESCALATION', 'COMPENSATION'],
+  BOUNDARY_EVENT: ['MESSAGE', 'TIMER', 'ERROR', 'SIGNAL', 'ESCALATION', 'COMPENSATION'],
+  END_EVENT: ['NONE', 'ERROR', 'TERMINATE', 'MESSAGE', 'SIGNAL', 'ESCALATION', 'COMPENSATION'],
 };
 
 /**
@@ -49,6 +51,9 @@ export function transformEventDefinition(context: TransformContext, element: Bpm
   }
   if (eventType === 'TIMER') node.timer = transformTimer(context, element, definition);
   if (eventType === 'ERROR') transformError(context, element, definition, node);
+  if (eventType === 'ESCALATION') transformEscalation(context, element, definition, node);
+  // The activity to compensate (activityRef) and a boundary event's handler are resolved with their scope.
+  if (eventType === 'COMPENSATION') node.compensation = {};
   if (eventType === 'LINK') {
     if (definition.name === undefined || definition.name === '') report(context, element.id, messages.missingLinkName());
     else node.link = { name: definition.name };
@@ -139,4 +144,33 @@ function transformError(context: TransformContext, element: BpmnFlowElement, def
   // A catch event without an error reference (or without a code) catches every error.
   const errorCode = code === undefined || code === '' ? undefined : compileExpressionField(context, element.id, code);
   node.error = { errorCode };
+}
+
+/**
+ * Escalation codes: a throw or end event needs one (static or FEEL); a catch event catches that code (a static
+ * value), or every escalation when it has no escalation reference or no code. Start events only start event
+ * subprocesses.
+ */
+function transformEscalation(context: TransformContext, element: BpmnFlowElement, definition: BpmnEventDefinition, node: ExecutableFlowNode): void {
+  const code = definition.escalationRef?.escalationCode;
+  if (node.bpmnElementType === 'START_EVENT' && node.flowScope?.bpmnElementType !== 'EVENT_SUB_PROCESS') {
+    report(context, element.id, messages.unsupportedEventDefinition(definition.$type, 'bpmn:StartEvent of a process'));
+    return;
+  }
+  if (!isCatching(node)) {
+    if (code === undefined || code === '') {
+      report(context, element.id, messages.missingEscalationCode());
+      return;
+    }
+    const escalationCode = compileExpressionField(context, element.id, code);
+    if (escalationCode !== undefined) node.escalation = { escalationCode };
+    return;
+  }
+  if (code === undefined || code === '') {
+    node.escalation = {};
+    return;
+  }
+  const escalationCode = compileExpressionField(context, element.id, code);
+  if (escalationCode !== undefined && !escalationCode.isStatic) report(context, element.id, messages.escalationCatchCodeExpression(code));
+  else if (escalationCode !== undefined) node.escalation = { escalationCode };
 }

@@ -100,6 +100,7 @@ export function transformFlowNode(
   checkZeebeExtensionElements(context, element, ['zeebe:IoMapping', ...allowed]);
   transformIoMapping(context, element, node);
   if (elementType === 'BOUNDARY_EVENT') node.interrupting = element.cancelActivity !== false;
+  if (element.isForCompensation === true) node.isForCompensation = true;
   if (loop !== undefined) node.multiInstance = transformMultiInstance(context, element, loop);
   return { kind: 'node', node, element };
 }
@@ -145,13 +146,16 @@ function transformDetails(context: TransformContext, element: BpmnFlowElement, n
     const called = optionalExtensionElement<ZeebeCalledElement>(context, element, 'zeebe:CalledElement', 'calledElement');
     const processId = called?.processId ? compileExpressionField(context, element.id, called.processId) : undefined;
     if (called?.processId === undefined || called.processId === '') report(context, element.id, messages.missingCalledElement());
-    // Binding to the deployment or a version tag would call another version than the latest one we call.
-    if (called?.bindingType !== undefined && called.bindingType !== 'latest') {
-      report(context, element.id, messages.unsupportedElement(`zeebe:calledElement bindingType '${called.bindingType}'`));
+    const bindingType = called?.bindingType ?? 'latest';
+    if (bindingType !== 'latest' && bindingType !== 'deployment' && bindingType !== 'versionTag') {
+      report(context, element.id, messages.unknownBindingType(bindingType));
     }
-    if (called && processId) {
+    if (bindingType === 'versionTag' && !called?.versionTag) report(context, element.id, messages.missingVersionTag());
+    if (called && processId && (bindingType === 'latest' || bindingType === 'deployment' || bindingType === 'versionTag')) {
       node.calledElement = {
         processId,
+        bindingType,
+        versionTag: bindingType === 'versionTag' ? called.versionTag : undefined,
         propagateAllChildVariables: called.propagateAllChildVariables !== false,
         propagateAllParentVariables: called.propagateAllParentVariables !== false,
       };

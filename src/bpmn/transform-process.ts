@@ -2,7 +2,8 @@ import { checkFlowNodes } from './check-flow-nodes.js';
 import { checkZeebeExtensionElements, optionalExtensionElement } from './extension-elements.js';
 import { messages } from './messages.js';
 import type { ExecutableFlowNode, ExecutableProcess } from './model.js';
-import type { BpmnFlowElement, BpmnProcess, ZeebeVersionTag } from './moddle-elements.js';
+import type { BpmnArtifact, BpmnFlowElement, BpmnProcess, ZeebeVersionTag } from './moddle-elements.js';
+import { checkEscalationCatchEvents, linkCompensation } from './transform-compensation.js';
 import { report, type TransformContext } from './transform-context.js';
 import { transformFlowNode } from './transform-flow-node.js';
 import { transformSequenceFlow } from './transform-sequence-flows.js';
@@ -37,7 +38,7 @@ export function transformProcess(context: TransformContext, bpmnProcess: BpmnPro
     sequenceFlows: new Map(),
   };
   process.elements.set(process.id, process);
-  transformScope(context, process, process, bpmnProcess.flowElements ?? []);
+  transformScope(context, process, process, bpmnProcess.flowElements ?? [], bpmnProcess.artifacts ?? []);
   const startEvents = [...process.elements.values()].filter(
     (node) => node.bpmnElementType === 'START_EVENT' && node.flowScope === process,
   );
@@ -62,6 +63,7 @@ function transformScope(
   process: ExecutableProcess,
   scope: ExecutableFlowNode,
   elements: readonly BpmnFlowElement[],
+  artifacts: readonly BpmnArtifact[],
 ): void {
   const flowElements = elements.filter((element) => hasId(context, element));
   const sequenceFlows = flowElements.filter((element) => element.$type === 'bpmn:SequenceFlow');
@@ -88,6 +90,8 @@ function transformScope(
   }
   checkFlowNodes(context, process, flowElements);
   linkEvents(context, transformed.map(({ node }) => node));
+  linkCompensation(context, process, transformed, artifacts);
+  checkEscalationCatchEvents(context, scope, transformed.map(({ node }) => node));
 }
 
 /** Connects each throw link event to the catch link event of its name in the same scope. */
@@ -107,7 +111,7 @@ function linkEvents(context: TransformContext, nodes: readonly ExecutableFlowNod
 }
 
 function transformSubProcess(context: TransformContext, process: ExecutableProcess, node: ExecutableFlowNode, element: BpmnFlowElement): void {
-  transformScope(context, process, node, element.flowElements ?? []);
+  transformScope(context, process, node, element.flowElements ?? [], element.artifacts ?? []);
   const startEvents = [...process.elements.values()].filter(
     (candidate) => candidate.bpmnElementType === 'START_EVENT' && candidate.flowScope === node,
   );
@@ -127,7 +131,7 @@ function transformEventSubProcess(
   node: ExecutableFlowNode,
   element: BpmnFlowElement,
 ): void {
-  transformScope(context, process, node, element.flowElements ?? []);
+  transformScope(context, process, node, element.flowElements ?? [], element.artifacts ?? []);
   const startEvents = [...process.elements.values()].filter(
     (candidate) => candidate.bpmnElementType === 'START_EVENT' && candidate.flowScope === node,
   );
@@ -159,11 +163,16 @@ function attachBoundaryEvent(
     report(context, node.id, messages.boundaryOnNonActivity());
     return;
   }
+  // As in Zeebe, only a subprocess or a call activity can throw an escalation to its boundary.
+  if (node.bpmnEventType === 'ESCALATION' && activity.bpmnElementType !== 'SUB_PROCESS' && activity.bpmnElementType !== 'CALL_ACTIVITY') {
+    report(context, node.id, messages.escalationBoundaryOnTask());
+    return;
+  }
   node.attachedTo = activity;
   activity.boundaryEvents.push(node);
 }
 
-function isActivity(node: ExecutableFlowNode): boolean {
+export function isActivity(node: ExecutableFlowNode): boolean {
   const type = node.bpmnElementType;
   return type.endsWith('_TASK') || type === 'TASK' || type === 'SUB_PROCESS' || type === 'CALL_ACTIVITY';
 }

@@ -1,4 +1,6 @@
+import type { ClusterConfig } from './cluster/cluster-config.js';
 import type { KafkaFormat, KafkaKeyField, RecordFilterOptions } from '../exporters/index.js';
+import type { BackpressureConfig } from './backpressure/index.js';
 
 /** Everything a single broker is started with; `tributary broker` fills it from flags. */
 export interface BrokerConfig {
@@ -27,6 +29,14 @@ export interface BrokerConfig {
   snapshotPeriodMs: number;
   /** Back-pressure bound on commands waiting in one partition. */
   pendingCommandsMax: number;
+  /** How each partition's limit on commands in flight adapts; AIMD up to pendingCommandsMax when left out. */
+  backpressure?: BackpressureConfig;
+  /** Log segment size; the log is compacted a whole segment at a time. The log's default when left out. */
+  segmentSizeBytesMax?: number;
+  /** Join a cluster of brokers (Raft-replicated partitions); left out, the broker runs alone. */
+  cluster?: ClusterConfig;
+  /** How long an idempotency key of a process instance creation is remembered (the Kafka connectors send them). */
+  idempotencyWindowMs?: number;
 }
 
 export interface KafkaExportConfig {
@@ -40,6 +50,8 @@ export interface KafkaExportConfig {
   filter?: RecordFilterOptions;
   /** An external Confluent-compatible registry for Avro schemas; the broker's own when left out. */
   schemaRegistryUrl?: string;
+  /** false turns the exporter off while keeping its settings: its stored positions are dropped, compaction goes on. */
+  enabled?: boolean;
 }
 
 export const BROKER_CONFIG_DEFAULTS: BrokerConfig = {

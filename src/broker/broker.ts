@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RoundRobinJobStreams } from '../engine/index.js';
-import { HttpSchemaRegistryClient, JsonLinesExporter, KafkaExporter, KafkajsProducer, type Exporter } from '../exporters/index.js';
+import { HttpSchemaRegistryClient, JSON_LINES_EXPORTER_ID, JsonLinesExporter, KAFKA_EXPORTER_ID, KafkaExporter, KafkajsProducer, type Exporter } from '../exporters/index.js';
 import { GatewayServer } from '../gateway/index.js';
 import {
-  FileSchemaRegistryStore,
+  migrateFileSchemaRegistry,
   SCHEMA_REGISTRY_PORT_DEFAULT,
   SchemaRegistry,
   startMonitoringServer,
@@ -15,12 +15,18 @@ import {
 import { decodeRecordBatch, type Record } from '../protocol/index.js';
 import type { BrokerConfig } from './broker-config.js';
 import { systemClock, type Clock } from './clock.js';
-import { ExporterDirector, FileExporterPositionStore, registerExporterMetrics } from './exporter-director.js';
+import { ExporterDirector, NO_POSITION, registerExporterMetrics } from './exporter-director.js';
+import { LogExporterPositionStore } from './exporter-director-positions.js';
+import type { ReadonlyEngineState } from '../state/domain/index.js';
 import { LocalBrokerClient } from './local-broker-client.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { MetricsRegistry } from './metrics.js';
 import { BrokerMonitoring } from './broker-monitoring.js';
-import { Partition } from './partition.js';
+import { Partition, type PartitionListener } from './partition.js';
+import type { BrokerPartition } from './broker-partition.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import type { ReplicatedPartition } from './cluster/replicated-partition.js';
+import type { BrokerClient } from '../gateway/broker-client.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
 import { registerPartitionMetrics } from './partition-metrics.js';
 
@@ -41,9 +47,16 @@ const consoleLogger: BrokerLogger = {
 export class Broker {
   readonly client: LocalBrokerClient;
   readonly metrics = new MetricsRegistry();
-  partitions: Partition[] = [];
+  partitions: BrokerPartition[] = [];
+  /** This broker's part of a cluster; undefined for a broker that runs alone. */
+  cluster: ClusterNode | undefined;
   private directors = new Map<number, ExporterDirector>();
-  private positionStores: FileExporterPositionStore[] = [];
+  /** Set once exporters may start (directors of partitions this broker leads later start on the role change). */
+  private exporterDataDirectory: string | undefined;
+  /** Role changes start and stop exporters one after another. */
+  private roleChanges: Promise<void> = Promise.resolve();
+  private positionStores: LogExporterPositionStore[] = [];
+  private readonly positionStoresByPartition = new Map<number, LogExporterPositionStore>();
   private gateway: GatewayServer | undefined;
   private monitoring: MonitoringServer | undefined;
   private schemaRegistry: SchemaRegistry | undefined;
@@ -77,8 +90,12 @@ export class Broker {
     const dataDirectory = resolve(this.config.dataDirectory);
     await mkdir(dataDirectory, { recursive: true });
     this.lock = await DataDirectoryLock.acquire(dataDirectory);
-    for (let partitionId = 1; partitionId <= this.config.partitionCount; partitionId++) {
-      this.partitions.push(await this.openPartition(partitionId, join(dataDirectory, 'partitions', String(partitionId))));
+    if (this.config.cluster !== undefined) {
+      await this.startCluster(dataDirectory);
+    } else {
+      for (let partitionId = 1; partitionId <= this.config.partitionCount; partitionId++) {
+        this.partitions.push(await this.openPartition(partitionId, join(dataDirectory, 'partitions', String(partitionId))));
+      }
     }
     this.client.attach(this.partitions);
     registerPartitionMetrics(this.metrics, () => this.partitions);
@@ -86,12 +103,66 @@ export class Broker {
     await this.startExporters(dataDirectory);
     this.monitoring = await startMonitoringServer({ source: new BrokerMonitoring(this), host: this.config.host, port: this.config.monitoringPort });
     this.monitoringPort = this.monitoring.port;
-    this.gateway = new GatewayServer(this.client, { host: this.config.host, port: this.config.gatewayPort });
+    this.gateway = new GatewayServer(this.gatewayClient, { host: this.config.host, port: this.config.gatewayPort });
     this.gatewayPort = await this.gateway.start();
     this.client.setAdvertisedPort(this.gatewayPort);
     this.snapshotTimer = setInterval(() => void this.snapshotAll(), this.config.snapshotPeriodMs);
     this.snapshotTimer.unref();
     this.logger.info(`Tributary broker ${this.config.nodeId} ready: gateway on ${this.config.host}:${this.gatewayPort}, monitoring on port ${this.monitoringPort}, data in ${dataDirectory}`);
+  }
+
+  /** Where the gateway (and anything else that writes commands) sends them: in a cluster, to the partition's leader. */
+  get gatewayClient(): BrokerClient {
+    return this.cluster?.client ?? this.client;
+  }
+
+  private async startCluster(dataDirectory: string): Promise<void> {
+    this.cluster = await ClusterNode.start({
+      nodeId: this.config.nodeId,
+      cluster: this.config.cluster!,
+      partitionCount: this.config.partitionCount,
+      dataDirectory,
+      clock: this.clock,
+      fsync: this.config.fsync,
+      pendingCommandsMax: this.config.pendingCommandsMax,
+      segmentSizeBytesMax: this.config.segmentSizeBytesMax,
+      jobStreams: this.client.jobStreams,
+      local: this.client,
+      gatewayAddress: () => ({ host: this.config.host, port: this.gatewayPort }),
+      listenerFor: (partitionId, partition) => this.partitionListener(partitionId, partition),
+      onRoleChange: (partition) => this.onRoleChange(partition),
+      onWarning: (message) => this.logger.info(message),
+    });
+    this.partitions = this.cluster.replicas;
+    this.client.routeCommandsWith((partitionId, command) => {
+      this.cluster?.client.sendCommand(partitionId, command).catch(() => undefined);
+    });
+  }
+
+  /** A replica became the leader of its partition, or stopped being it. */
+  private onRoleChange(partition: ReplicatedPartition): void {
+    this.logger.info(`Partition ${partition.partitionId} on broker ${this.config.nodeId}: ${partition.role} in term ${partition.term}`);
+    const change = () => (partition.role === 'LEADER' ? this.startDirector(partition) : this.stopDirector(partition.partitionId));
+    this.roleChanges = this.roleChanges
+      .then(change)
+      .catch((error: unknown) => this.logger.error(`Starting or stopping the exporters of partition ${partition.partitionId} failed: ${String(error)}`));
+  }
+
+  private partitionListener(partitionId: number, partition: () => BrokerPartition | undefined): PartitionListener {
+    const client = this.client;
+    return {
+      onResponse: (response) => client.deliverResponse(response),
+      onSideEffect: (effect) => {
+        const current = partition();
+        if (current) client.runSideEffect(current, effect);
+        if (effect.kind === 'jobs-available') this.cluster?.client.broadcastJobsAvailable(effect.jobType);
+      },
+      onCommitted: (records) => this.directors.get(partitionId)?.onCommitted(records),
+      onFailure: (error) => {
+        this.logger.error(`Partition ${partitionId} failed and stopped processing: ${error.message}`);
+        client.failAll(error);
+      },
+    };
   }
 
   private openPartition(partitionId: number, directory: string): Promise<Partition> {
@@ -105,6 +176,8 @@ export class Broker {
       partitionCount: this.config.partitionCount,
       fsync: this.config.fsync,
       pendingCommandsMax: this.config.pendingCommandsMax,
+      backpressure: this.config.backpressure,
+      idempotencyWindowMs: this.config.idempotencyWindowMs,
       listener: {
         onResponse: (response) => client.deliverResponse(response),
         onSideEffect: (effect) => partition && client.runSideEffect(partition, effect),
@@ -120,43 +193,93 @@ export class Broker {
 
   private async startExporters(dataDirectory: string): Promise<void> {
     registerExporterMetrics(this.metrics, () => this.directors.values());
+    this.exporterDataDirectory = dataDirectory;
+    // In a cluster only a partition's leader exports: its director starts when it becomes the leader.
     for (const partition of this.partitions) {
-      const exporters: Exporter[] = [];
-      if (this.config.exportJsonlFile) exporters.push(new JsonLinesExporter({ file: this.config.exportJsonlFile }));
-      const kafkaExporter = this.kafkaExporter();
-      if (kafkaExporter !== undefined) exporters.push(kafkaExporter);
-      const positions = await FileExporterPositionStore.open(join(dataDirectory, 'partitions', String(partition.partitionId), 'exporter-positions.json'));
-      this.positionStores.push(positions);
-      const director = new ExporterDirector({
-        partitionId: partition.partitionId,
-        exporters,
-        positions,
-        onError: (exporterId, error) => this.logger.error(`Exporter '${exporterId}' on partition ${partition.partitionId} failed: ${String(error)}`),
-      });
-      director.start((fromPosition) => readCommittedRecords(partition, fromPosition));
-      this.directors.set(partition.partitionId, director);
+      if (this.cluster === undefined || (partition as ReplicatedPartition).role === 'LEADER') await this.startDirector(partition);
     }
   }
 
+  /** Starts exporting a partition from where its exporters' acknowledged positions say. */
+  private async startDirector(partition: BrokerPartition): Promise<void> {
+    const dataDirectory = this.exporterDataDirectory;
+    if (dataDirectory === undefined || this.directors.has(partition.partitionId)) return;
+    const exporters: Exporter[] = [];
+    if (this.config.exportJsonlFile) exporters.push(new JsonLinesExporter({ file: this.config.exportJsonlFile }));
+    const kafkaExporter = this.kafkaExporter();
+    if (kafkaExporter !== undefined) exporters.push(kafkaExporter);
+    const positions = await this.openExporterPositions(partition, join(dataDirectory, 'partitions', String(partition.partitionId), 'exporter-positions.json'));
+    // Exporters disabled or removed from the configuration stop holding back compaction.
+    void positions.retainOnly(exporters.map((exporter) => exporter.id));
+    this.positionStores.push(positions);
+    this.positionStoresByPartition.set(partition.partitionId, positions);
+    const director = new ExporterDirector({
+      partitionId: partition.partitionId,
+      exporters,
+      positions,
+      onError: (exporterId, error) => this.logger.error(`Exporter '${exporterId}' on partition ${partition.partitionId} failed: ${String(error)}`),
+      onWarning: (message) => this.logger.error(message),
+    });
+    director.start((fromPosition) => readCommittedRecords(partition, fromPosition));
+    this.directors.set(partition.partitionId, director);
+  }
+
+  /** This broker stopped leading the partition: its new leader exports from the replicated positions. */
+  private async stopDirector(partitionId: number): Promise<void> {
+    const director = this.directors.get(partitionId);
+    if (director === undefined) return;
+    this.directors.delete(partitionId);
+    const positions = this.positionStoresByPartition.get(partitionId);
+    this.positionStoresByPartition.delete(partitionId);
+    this.positionStores = this.positionStores.filter((store) => store !== positions);
+    await director.close();
+  }
+
   /**
-   * The registry keeps its events in the data directory. Served when a port is configured, or on 8081 when the Kafka
-   * exporter writes Avro and has no external registry.
+   * The registry lives in partition 1: its changes are SCHEMA commands written through the partition's leader, its
+   * data is partition 1's state. A registry file of an earlier version is imported once. Served when a port is
+   * configured, or on 8081 when the Kafka exporter writes Avro and has no external registry.
    */
   private async startSchemaRegistry(dataDirectory: string): Promise<void> {
+    this.schemaRegistry = new SchemaRegistry({
+      reads: () => {
+        const partition = this.partitions.find((candidate) => candidate.partitionId === SCHEMA_REGISTRY_PARTITION_ID);
+        return partition === undefined ? undefined : engineStateOf(partition)?.schemaRegistry;
+      },
+      sendCommand: (intent, value) => this.gatewayClient.sendCommand(SCHEMA_REGISTRY_PARTITION_ID, { valueType: 'SCHEMA', intent, key: -1n, value }),
+    });
+    const migrated = await migrateFileSchemaRegistry(join(dataDirectory, 'schema-registry'), this.schemaRegistry).catch((error: unknown) => {
+      this.logger.error(`Importing the schema registry file of an earlier version failed (it is tried again at the next start): ${String(error)}`);
+      return 0;
+    });
+    if (migrated > 0) this.logger.info(`Imported ${migrated} schema registry events of an earlier version into partition ${SCHEMA_REGISTRY_PARTITION_ID}`);
     const kafka = this.config.kafka;
-    const neededByExporter = kafka !== undefined && kafka.format === 'avro' && kafka.schemaRegistryUrl === undefined;
+    const neededByExporter = kafka !== undefined && kafka.enabled !== false && kafka.format === 'avro' && kafka.schemaRegistryUrl === undefined;
     const port = this.config.schemaRegistryPort ?? (neededByExporter ? SCHEMA_REGISTRY_PORT_DEFAULT : undefined);
     if (port === undefined) return;
-    this.schemaRegistry = await SchemaRegistry.open(new FileSchemaRegistryStore(join(dataDirectory, 'schema-registry')));
     this.schemaRegistryServer = await startSchemaRegistryServer(this.schemaRegistry, { host: this.config.host, port });
     this.schemaRegistryPort = this.schemaRegistryServer.port;
     this.logger.info(`Schema registry of broker ${this.config.nodeId} on ${this.config.host}:${this.schemaRegistryPort}`);
   }
 
-  /** One Kafka exporter (with its own producer) per partition, when Kafka is configured. */
+  /**
+   * Exporter positions live in the partition's state, written as EXPORTER commands through its log (so they are
+   * replicated and snapshotted); legacyFile is the JSON file earlier versions kept them in, migrated once.
+   */
+  private openExporterPositions(partition: BrokerPartition, legacyFile: string): Promise<LogExporterPositionStore> {
+    return LogExporterPositionStore.open({
+      partitionId: partition.partitionId,
+      state: () => engineStateOf(partition)?.exporterPositions,
+      sendCommand: (command) => this.gatewayClient.sendCommand(partition.partitionId, command),
+      legacyFile,
+      onError: (error) => this.logger.error(`Storing exporter positions of partition ${partition.partitionId} failed: ${String(error)}`),
+    });
+  }
+
+  /** One Kafka exporter (with its own producer) per partition, when Kafka is configured and enabled. */
   private kafkaExporter(): KafkaExporter | undefined {
     const kafka = this.config.kafka;
-    if (kafka === undefined) return undefined;
+    if (kafka === undefined || kafka.enabled === false) return undefined;
     const registryUrl = kafka.schemaRegistryUrl ?? this.schemaRegistryServer?.url;
     return new KafkaExporter({
       producer: new KafkajsProducer({ brokers: kafka.brokers, clientId: `tributary-${this.config.nodeId}` }),
@@ -168,15 +291,33 @@ export class Broker {
     });
   }
 
+  /**
+   * The log position below which every configured exporter has acknowledged the partition's records. A replica that
+   * does not lead the partition runs no exporters: the positions its leader stored, replicated in the state, bound
+   * its compaction, so a new leader still finds what its exporters have not acknowledged.
+   */
+  private exportedPosition(partition: BrokerPartition): number {
+    const director = this.directors.get(partition.partitionId);
+    if (director !== undefined) return director.exporterStats().length > 0 ? director.lowestAcknowledgedPosition : Number.MAX_SAFE_INTEGER;
+    const exporterIds = [
+      ...(this.config.exportJsonlFile ? [JSON_LINES_EXPORTER_ID] : []),
+      ...(this.config.kafka !== undefined && this.config.kafka.enabled !== false ? [KAFKA_EXPORTER_ID] : []),
+    ];
+    if (exporterIds.length === 0) return Number.MAX_SAFE_INTEGER;
+    const stored = engineStateOf(partition)?.exporterPositions;
+    return Math.min(...exporterIds.map((exporterId) => stored?.getPosition(exporterId) ?? NO_POSITION));
+  }
+
   exporterDirector(partitionId: number): ExporterDirector | undefined {
     return this.directors.get(partitionId);
   }
 
   /** Snapshot each partition and compact its log, never past what every exporter has acknowledged. */
   async snapshotAll(): Promise<void> {
+    // Positions acknowledged since the last write go into the log first (on stop, before the partitions close).
+    await Promise.all(this.positionStores.map((positions) => positions.flush())).catch(() => undefined);
     for (const partition of this.partitions) {
-      const director = this.directors.get(partition.partitionId);
-      const exported = director && director.exporterStats().length > 0 ? director.lowestAcknowledgedPosition : Number.MAX_SAFE_INTEGER;
+      const exported = this.exportedPosition(partition);
       try {
         await partition.snapshotAndCompact(exported);
       } catch (error) {
@@ -196,6 +337,7 @@ export class Broker {
     await this.monitoring?.close();
     await this.snapshotAll();
     for (const partition of this.partitions) await partition.close();
+    await this.cluster?.close();
     for (const director of this.directors.values()) await director.close();
     for (const positions of this.positionStores) await positions.close();
     await this.schemaRegistryServer?.close();
@@ -203,13 +345,23 @@ export class Broker {
   }
 }
 
+/** The built-in schema registry keeps its data in partition 1, which every cluster has. */
+const SCHEMA_REGISTRY_PARTITION_ID = 1;
+
+/** The engine state of a partition (a single broker's Partition and a cluster's replica both have an engine). */
+function engineStateOf(partition: BrokerPartition): ReadonlyEngineState | undefined {
+  return (partition as { engine?: { state: ReadonlyEngineState } }).engine?.state;
+}
+
 /** Committed records of a partition from a position on, read back from its log (up to what is durable). */
-function* readCommittedRecords(partition: Partition, fromPosition: number): Iterable<Record> {
+function* readCommittedRecords(partition: BrokerPartition, fromPosition: number): Iterable<Record> {
   const log = partition.log;
   const startIndex = findEntryIndexForPosition(log, fromPosition);
   if (startIndex === undefined) return;
   const reader = log.reader(startIndex);
-  for (let entry = reader.next(); entry && entry.index <= log.durableIndex; entry = reader.next()) {
+  for (let entry = reader.next(); entry && entry.index <= partition.committedIndex; entry = reader.next()) {
+    // A new Raft leader's no-op entry holds no records.
+    if (entry.payload.byteLength === 0) continue;
     for (const record of decodeRecordBatch(entry.payload)) {
       if (record.position >= fromPosition) yield record;
     }

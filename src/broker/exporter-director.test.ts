@@ -136,6 +136,51 @@ describe('ExporterDirector', () => {
     expect(all.closed && partial.closed).toBe(true);
   });
 
+  test("never hands exporters the broker's own EXPORTER and SCHEMA records, and shows no lag for them", async () => {
+    // given a log where position records follow user records, both in memory and read back from the log
+    const log = new FakeLog();
+    const exporter = new RecordingExporter('all');
+    const director = new ExporterDirector({ partitionId: 1, exporters: [exporter], positions: new MemoryPositionStore(), ...fastRetries });
+    director.start(log.replayFrom);
+    const internal = (records: Record[], valueType: 'EXPORTER' | 'SCHEMA') => records.map((item) => Object.assign(item, { valueType }));
+
+    // when
+    commit(log, director, 2);
+    await eventually(() => expect(exporter.exported).toEqual([1, 2]));
+    director.onCommitted(internal(log.append(2), 'EXPORTER'));
+    director.onCommitted(internal(log.append(1), 'SCHEMA'));
+    commit(log, director, 1);
+
+    // then
+    await eventually(() => expect(exporter.exported).toEqual([1, 2, 6]));
+    director.onCommitted(internal(log.append(2), 'EXPORTER'));
+    await eventually(() => expect(director.exporterStats()[0]).toMatchObject({ exportedPosition: 8, acknowledgedPosition: 6, lagRecords: 0 }));
+    await director.close();
+  });
+
+  test('goes on from the first record the log has when it was compacted past the position, and reports the gap', async () => {
+    // given a log whose first three records were compacted away, and an exporter that acknowledged position 1
+    const log = new FakeLog();
+    log.append(6);
+    log.records.splice(0, 3);
+    const positions = new MemoryPositionStore();
+    positions.set('late', 1);
+    const exporter = new RecordingExporter('late');
+    const warnings: string[] = [];
+    const director = new ExporterDirector({ partitionId: 1, exporters: [exporter], positions, onWarning: (message) => warnings.push(message), ...fastRetries });
+
+    // when
+    director.start(log.replayFrom);
+
+    // then
+    await eventually(() => expect(exporter.exported).toEqual([4, 5, 6]));
+    expect(director.exporterStats()[0].skippedRecords).toBe(2);
+    expect(warnings).toEqual([
+      "Exporter 'late' on partition 1 expected record 2 next, but the log starts at 4 (compacted past the exporter's position): 2 records are skipped",
+    ]);
+    await director.close();
+  });
+
   test('resumes each exporter after its acknowledged position after a restart', async () => {
     // given a first run: the JSON-lines exporter acknowledges everything, the other only up to position 3
     const log = new FakeLog();

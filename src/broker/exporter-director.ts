@@ -15,6 +15,8 @@ export interface ExporterPositionStore {
   set(exporterId: string, position: number): void;
   /** Makes every position set so far durable; the director calls it when it closes. */
   flush?(): Promise<void>;
+  /** Stops writing positions; the director calls it after the last flush, when it closes. */
+  close?(): Promise<void>;
 }
 
 /**
@@ -41,7 +43,18 @@ export interface ExporterDirectorOptions {
   closeTimeoutMs?: number;
   /** Told about every failed open or export, e.g. to log it; the director retries either way. */
   onError?: (exporterId: string, error: unknown) => void;
+  /** Told about records an exporter cannot get any more (the log was compacted past its position). */
+  onWarning?: (message: string) => void;
 }
+
+/**
+ * Value types of the broker's own bookkeeping, written through the log only so that they are replicated: exporter
+ * positions and the schema registry. Exporters never see them (an exported position must not cause another one).
+ */
+export const INTERNAL_VALUE_TYPES: ReadonlySet<string> = new Set(['EXPORTER', 'SCHEMA']);
+
+/** The position of the first record of a partition's log. */
+const FIRST_LOG_POSITION = 1;
 
 export const EXPORTER_QUEUE_RECORDS_MAX_DEFAULT = 10_000;
 export const EXPORT_BATCH_RECORDS_MAX_DEFAULT = 1_000;
@@ -63,6 +76,8 @@ export interface ExporterStats {
   /** Failed opens and exports since the director was made. */
   errorCount: number;
   lastError?: string;
+  /** Records the exporter never got because the log was compacted past its position before it read them. */
+  skippedRecords: number;
 }
 
 /** One exporter's progress. Positions only grow; `lastQueuedPosition >= offeredPosition >= exportedPosition`. */
@@ -83,6 +98,7 @@ interface Lane {
   retryDelayMs: number;
   errorCount: number;
   lastError: string | undefined;
+  skippedRecords: number;
   /** Ends a wait for records: called when records arrive and on close. */
   wake: (() => void) | undefined;
   /** Ends a back-off early: called on close only, so arriving records do not cut a back-off short. */
@@ -109,6 +125,7 @@ export class ExporterDirector {
   private readonly logPollIntervalMs: number;
   private readonly closeTimeoutMs: number;
   private readonly onError: ((exporterId: string, error: unknown) => void) | undefined;
+  private readonly onWarning: ((message: string) => void) | undefined;
   private replayFrom: ReplayFrom | undefined;
   private lastCommittedPosition = NO_POSITION;
   /** The first position seen, so lag counts records even before anything was exported (logs need not start at 0). */
@@ -129,6 +146,7 @@ export class ExporterDirector {
     this.logPollIntervalMs = options.logPollIntervalMs ?? 100;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.onError = options.onError;
+    this.onWarning = options.onWarning;
     this.lanes = options.exporters.map((exporter) => newLane(exporter, this.positions.get(exporter.id), this.retryDelayMsInitial));
   }
 
@@ -174,6 +192,7 @@ export class ExporterDirector {
       queuedRecords: lane.queue.length,
       readingFromLog: lane.readingFromLog,
       errorCount: lane.errorCount,
+      skippedRecords: lane.skippedRecords,
       ...(lane.lastError === undefined ? {} : { lastError: lane.lastError }),
     }));
   }
@@ -206,6 +225,7 @@ export class ExporterDirector {
       lane.queue = [];
     }
     await this.positions.flush?.();
+    await this.positions.close?.();
   }
 
   private async run(lane: Lane): Promise<void> {
@@ -224,6 +244,7 @@ export class ExporterDirector {
         continue;
       }
       if (batch === undefined) {
+        this.passInternalRecords(lane);
         lane.state = 'idle';
         await this.waitForRecords(lane);
         continue;
@@ -284,7 +305,8 @@ export class ExporterDirector {
           // What the log serves is committed, even if the partition has not reported it yet.
           this.firstSeenPosition ??= next.value.position;
           this.lastCommittedPosition = Math.max(this.lastCommittedPosition, next.value.position);
-          batch.push(next.value);
+          this.checkForGap(lane, next.value.position);
+          if (!INTERNAL_VALUE_TYPES.has(next.value.valueType)) batch.push(next.value);
           lane.lastQueuedPosition = next.value.position;
         }
       }
@@ -295,11 +317,37 @@ export class ExporterDirector {
     return batch.length === 0 ? undefined : batch;
   }
 
+  /**
+   * Positions are consecutive, so a record read after a jump means the log was compacted past the exporter's
+   * position (an exporter added later, or state restored from a snapshot): it goes on from the first record there
+   * is rather than wait forever, and reports what it missed.
+   */
+  private checkForGap(lane: Lane, position: number): void {
+    const expected = Math.max(lane.lastQueuedPosition + 1, FIRST_LOG_POSITION);
+    if (position <= expected) return;
+    const missed = position - expected;
+    lane.skippedRecords += missed;
+    this.onWarning?.(
+      `Exporter '${lane.exporter.id}' on partition ${this.partitionId} expected record ${expected} next, but the log starts at ${position} ` +
+        `(compacted past the exporter's position): ${missed} records are skipped`,
+    );
+  }
+
+  /**
+   * Once an exporter has been handed everything queued, the internal records it was not given count as exported,
+   * so that they show no lag. Its acknowledged position does not move: that is the exporter's to say.
+   */
+  private passInternalRecords(lane: Lane): void {
+    if (lane.pending !== undefined || lane.queue.length > 0 || lane.lastQueuedPosition <= lane.exportedPosition) return;
+    lane.exportedPosition = lane.lastQueuedPosition;
+    lane.offeredPosition = Math.max(lane.offeredPosition, lane.lastQueuedPosition);
+  }
+
   private enqueue(lane: Lane, records: readonly Record[]): void {
     for (const record of records) {
       // The log may have served a record already, when it was read before the partition reported it.
       if (record.position <= lane.lastQueuedPosition) continue;
-      lane.queue.push(record);
+      if (!INTERNAL_VALUE_TYPES.has(record.valueType)) lane.queue.push(record);
       lane.lastQueuedPosition = record.position;
     }
     if (lane.queue.length > this.queueRecordsMax) this.fallBackToLog(lane);
@@ -388,6 +436,7 @@ function newLane(exporter: Exporter, acknowledgedPosition: number, retryDelayMs:
     retryDelayMs,
     errorCount: 0,
     lastError: undefined,
+    skippedRecords: 0,
     wake: undefined,
     interrupt: undefined,
     loop: undefined,
@@ -425,6 +474,12 @@ export function registerExporterMetrics(registry: MetricsRegistry, directors: ()
     help: 'Committed records the exporter has not exported yet.',
     labelNames,
     collect: samples((stats) => stats.lagRecords),
+  });
+  registry.counter({
+    name: 'tributary_exporter_skipped_records_total',
+    help: 'Records the exporter never got because the log was compacted past its position before it read them.',
+    labelNames,
+    collect: samples((stats) => stats.skippedRecords),
   });
   registry.counter({
     name: 'tributary_exporter_errors_total',
@@ -523,12 +578,12 @@ export class FileExporterPositionStore implements ExporterPositionStore {
   }
 }
 
-function orMissing(error: NodeJS.ErrnoException): undefined {
+export function orMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code === 'ENOENT') return undefined;
   throw error;
 }
 
-function parsePositions(file: string, content: string | undefined): Map<string, number> {
+export function parsePositions(file: string, content: string | undefined): Map<string, number> {
   const positions = new Map<string, number>();
   if (content === undefined) return positions;
   const corrupt = (reason: string) =>

@@ -9,7 +9,14 @@ import type {
 } from '../gateway/broker-client.js';
 import { hostname } from 'node:os';
 import { BROKER_VERSION, type Record } from '../protocol/index.js';
-import type { Partition } from './partition.js';
+import type { NewCommand } from './partition.js';
+
+/** What the client needs of a partition on this broker (a single broker's Partition or a cluster replica). */
+export interface SubmittingPartition {
+  readonly partitionId: number;
+  readonly healthy: boolean;
+  submit(command: NewCommand): void;
+}
 
 interface PendingRequest {
   resolve: (record: Record) => void;
@@ -25,7 +32,9 @@ const REQUEST_TIMEOUT_DEFAULT_MS = 30_000;
  * answers come back through the partition's listener once their records are durable.
  */
 export class LocalBrokerClient implements BrokerClient {
-  private partitions: Partition[] = [];
+  private partitions: SubmittingPartition[] = [];
+  /** Where commands one partition sends another go; by default straight to the local partition. */
+  private commandRouter: ((partitionId: number, command: NewCommand) => void) | undefined;
   private readonly pending = new Map<number, PendingRequest>();
   private readonly jobListeners = new Set<(jobType: string) => void>();
   private readonly streamPushes = new Map<number, (job: ActivatedJobRecord) => boolean>();
@@ -38,7 +47,7 @@ export class LocalBrokerClient implements BrokerClient {
     private readonly address: { nodeId: number; host: string; port: number },
   ) {}
 
-  attach(partitions: Partition[]): void {
+  attach(partitions: SubmittingPartition[]): void {
     this.partitions = partitions;
   }
 
@@ -125,9 +134,9 @@ export class LocalBrokerClient implements BrokerClient {
     request.resolve(response.record);
   }
 
-  runSideEffect(partition: Partition, effect: SideEffect): void {
+  runSideEffect(partition: SubmittingPartition, effect: SideEffect): void {
     if (effect.kind === 'jobs-available') {
-      for (const listener of this.jobListeners) listener(effect.jobType);
+      this.notifyJobsAvailable(effect.jobType);
       return;
     }
     if (effect.kind === 'send-command') {
@@ -150,6 +159,11 @@ export class LocalBrokerClient implements BrokerClient {
    * waits, and a later publish or subscription correlates.
    */
   private forwardCommand(effect: Extract<SideEffect, { kind: 'send-command' }>): void {
+    if (this.commandRouter !== undefined) {
+      const { valueType, intent, key, value } = effect.command;
+      this.commandRouter(effect.partitionId, { valueType, intent, key, value: value as Record['value'] });
+      return;
+    }
     const target = this.partitions.find((candidate) => candidate.partitionId === effect.partitionId);
     const { valueType, intent, key, value } = effect.command;
     try {
@@ -157,6 +171,25 @@ export class LocalBrokerClient implements BrokerClient {
     } catch {
       // See above.
     }
+  }
+
+  /** Wakes the long polls waiting for jobs of this type. */
+  notifyJobsAvailable(jobType: string): void {
+    for (const listener of this.jobListeners) listener(jobType);
+  }
+
+  /** In a cluster, the partition a command goes to may live on another broker. */
+  routeCommandsWith(router: (partitionId: number, command: NewCommand) => void): void {
+    this.commandRouter = router;
+  }
+
+  /** Fails one waiting request (its command was accepted but will never be answered). */
+  failRequest(requestId: number, error: Error): void {
+    const request = this.pending.get(requestId);
+    if (!request) return;
+    this.pending.delete(requestId);
+    clearTimeout(request.timer);
+    request.reject(error);
   }
 
   /** Fails every waiting request (shutdown or storage failure). */

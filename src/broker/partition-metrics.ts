@@ -1,13 +1,15 @@
+import { registerBackpressureMetrics } from './backpressure/index.js';
 import type { MetricsRegistry } from './metrics.js';
-import type { Partition } from './partition.js';
+import type { BrokerPartition } from './broker-partition.js';
 
 /** Scrape-time metrics of partitions: health, back-pressure queue, log and state positions. */
-export function registerPartitionMetrics(registry: MetricsRegistry, partitions: () => Iterable<Partition>): void {
-  const samples = (value: (partition: Partition) => number) =>
+export function registerPartitionMetrics(registry: MetricsRegistry, partitions: () => Iterable<BrokerPartition>): void {
+  const samples = (value: (partition: BrokerPartition) => number) =>
     function* () {
       for (const partition of partitions()) yield { labels: { partition: partition.partitionId }, value: value(partition) };
     };
   const labelNames = ['partition'] as const;
+  registerBackpressureMetrics(registry, partitions);
   registry.gauge({
     name: 'tributary_partition_healthy',
     help: '1 while the partition processes commands, 0 after it stopped on a storage failure.',

@@ -29,6 +29,8 @@ export interface RecoveryOptions {
   partitionCount?: number;
   /** Wall clock for snapshot metadata only. */
   nowMs: () => number;
+  /** How long the engine remembers an idempotency key of a process instance creation. */
+  idempotencyWindowMs?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function recoverPartition(options: RecoveryOptions): Promise<Recove
     if (latest) await restoreSnapshot(latest.directory, stateDirectory);
   }
   const store = await openStateCoveringLog(log, snapshots, stateDirectory, options.nowMs);
-  const engine = new Engine({ partitionId: options.partitionId, partitionCount: options.partitionCount, store, jobStreams: options.jobStreams });
+  const engine = new Engine({ partitionId: options.partitionId, partitionCount: options.partitionCount, store, jobStreams: options.jobStreams, idempotencyWindowMs: options.idempotencyWindowMs });
   const { nextPosition, unprocessedCommands } = replayLog(log, store, engine);
   await store.persist(store.position);
   return { log, store, snapshots, engine, nextPosition, unprocessedCommands };

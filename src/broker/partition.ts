@@ -15,6 +15,7 @@ import type { SnapshotStore, StateStore } from '../state/index.js';
 import type { Clock } from './clock.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { recoverPartition } from './partition-recovery.js';
+import { CommandLimiter, createLimitAlgorithm, type BackpressureConfig } from './backpressure/index.js';
 
 /** A command as a client (or a scheduler) writes it, before the partition gives it a position and a timestamp. */
 export interface NewCommand {
@@ -43,14 +44,18 @@ export interface PartitionOptions {
   listener: PartitionListener;
   fsync?: boolean;
   segmentSizeBytesMax?: number;
-  /** Back-pressure: commands waiting to be processed or made durable beyond this are refused. */
+  /** Back-pressure: the most commands in flight (accepted, not yet answered) the adaptive limit may grow to. */
   pendingCommandsMax?: number;
+  /** How the limit on commands in flight adapts; AIMD up to pendingCommandsMax when left out. */
+  backpressure?: BackpressureConfig;
   /** How often due jobs (timeouts, back-offs) are looked for. */
   jobCheckIntervalMs?: number;
   /** Partitions in the cluster (message correlation routes by it); default 1. */
   partitionCount?: number;
   /** How often due timers and expired messages are looked for; BPMN timers fire within this much of their due date. */
   timerCheckIntervalMs?: number;
+  /** How long the engine remembers an idempotency key of a process instance creation; one hour by default. */
+  idempotencyWindowMs?: number;
 }
 
 /** Raft comes with the cluster; until then a partition is its own leader in term 1. */
@@ -65,10 +70,12 @@ const LOG_ENTRY_BYTES_MAX = 16 * 1024 * 1024 - 1024;
 
 interface QueuedCommand {
   command?: NewCommand;
+  acceptedAtMs?: number;
   leftover?: Record;
 }
 
 interface AwaitingDurability {
+  acceptedAtMs?: number;
   index: number;
   lastPosition: number;
   result: ProcessingResult;
@@ -91,6 +98,7 @@ export class Partition {
   private timerCheckTimer: NodeJS.Timeout | undefined;
   private readonly dueTimers: DueTimerCommands;
   private closed = false;
+  readonly backpressure: CommandLimiter;
 
   private constructor(
     private readonly options: PartitionOptions,
@@ -102,6 +110,7 @@ export class Partition {
   ) {
     this.dueJobs = new DueJobCommands(engine.state.jobs);
     this.dueTimers = new DueTimerCommands(engine.state.timers, engine.state.messages);
+    this.backpressure = new CommandLimiter(createLimitAlgorithm(options.backpressure ?? { algorithm: 'aimd', limitMax: options.pendingCommandsMax ?? PENDING_COMMANDS_MAX_DEFAULT }));
   }
 
   static async open(options: PartitionOptions): Promise<Partition> {
@@ -113,6 +122,7 @@ export class Partition {
       jobStreams: options.jobStreams,
       partitionCount: options.partitionCount,
       nowMs: () => options.clock.nowMs(),
+      idempotencyWindowMs: options.idempotencyWindowMs,
     });
     const partition = new Partition(options, recovered.log, recovered.store, recovered.snapshots, recovered.engine, recovered.nextPosition);
     for (const leftover of recovered.unprocessedCommands) partition.queue.push({ leftover });
@@ -130,6 +140,11 @@ export class Partition {
     return this.failed === undefined && !this.closed;
   }
 
+  /** A single broker's log is committed once it is durable. */
+  get committedIndex(): number {
+    return this.log.durableIndex;
+  }
+
   get pendingCommandCount(): number {
     return this.queue.length - this.queueHead + this.awaiting.length;
   }
@@ -138,11 +153,10 @@ export class Partition {
   submit(command: NewCommand): void {
     if (this.failed) throw new TributaryError('PARTITION_UNAVAILABLE', `Partition ${this.partitionId} has failed: ${this.failed.message}`);
     if (this.closed) throw new TributaryError('SHUTTING_DOWN', `Partition ${this.partitionId} is shutting down`);
-    const limit = this.options.pendingCommandsMax ?? PENDING_COMMANDS_MAX_DEFAULT;
-    if (this.pendingCommandCount >= limit && !isAlwaysAccepted(command)) {
-      throw new TributaryError('RESOURCE_EXHAUSTED', `Expected to handle the request, but partition ${this.partitionId} is overloaded (${limit} commands pending); retry later`);
+    if (!this.backpressure.tryAcquire(isAlwaysAccepted(command))) {
+      throw new TributaryError('RESOURCE_EXHAUSTED', `Expected to handle the request, but partition ${this.partitionId} is overloaded (${this.backpressure.limit} commands in flight); retry later`);
     }
-    this.queue.push({ command });
+    this.queue.push({ command, acceptedAtMs: this.options.clock.nowMs() });
     this.scheduleDrain();
   }
 
@@ -185,7 +199,7 @@ export class Partition {
       lastPosition = result.records[result.records.length - 1].position;
       this.nextPosition = lastPosition + 1;
     }
-    this.awaiting.push({ index, lastPosition, result });
+    this.awaiting.push({ index, lastPosition, result, acceptedAtMs: item.acceptedAtMs });
     // Follow-ups past the batch bound go first, before any newer command, so positions stay in processing order.
     if (result.leftoverCommands.length > 0) {
       const leftovers = result.leftoverCommands.map((leftover) => ({ leftover }));
@@ -231,7 +245,8 @@ export class Partition {
     let persistUpTo = -1;
     let count = 0;
     while (count < this.awaiting.length && this.awaiting[count].index <= durableIndex) {
-      const { result, lastPosition } = this.awaiting[count++];
+      const { result, lastPosition, acceptedAtMs } = this.awaiting[count++];
+      if (acceptedAtMs !== undefined) this.backpressure.onCompleted(this.options.clock.nowMs() - acceptedAtMs, this.options.clock.nowMs());
       for (const record of result.records) committed.push(record);
       for (const response of result.responses) this.options.listener.onResponse(response);
       for (const effect of result.sideEffects) this.options.listener.onSideEffect(effect);

@@ -39,7 +39,7 @@ export function statusCommand(): Command {
 export function deployCommand(): Command {
   return new Command('deploy')
     .description('deploy BPMN files')
-    .argument('<files...>', 'BPMN files (.bpmn)')
+    .argument('<files...>', 'BPMN files (.bpmn) or YAML definitions (.yaml, .yml)')
     .action(async (files: string[], _options, command: Command) =>
       withClient(command, async (client, output) => {
         const resources = files.map((file) => ({ name: basename(file), content: readFileSync(file) }));

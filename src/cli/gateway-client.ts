@@ -1,4 +1,4 @@
-import { credentials, makeGenericClientConstructor, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { loadGatewayService } from '../gateway/proto-definition.js';
 
 /** A small promise-based client of the gateway protocol for the CLI (the official clients work just as well). */
@@ -10,10 +10,13 @@ export class GatewayClient {
     this.client = new Constructor(address, credentials.createInsecure()) as Client & { [method: string]: any };
   }
 
-  call<T>(method: string, request: object, timeoutMs = 30_000): Promise<T> {
+  /** A unary call; headers go as request metadata (e.g. tributary-idempotency-key). */
+  call<T>(method: string, request: object, timeoutMs = 30_000, headers: { [name: string]: string } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const deadline = new Date(Date.now() + timeoutMs);
-      this.client[method](request, { deadline }, (error: ServiceError | null, response: T) => {
+      const metadata = new Metadata();
+      for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
+      this.client[method](request, metadata, { deadline }, (error: ServiceError | null, response: T) => {
         if (error) reject(error);
         else resolve(response);
       });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { parseDocument } from 'yaml';
 import { compileExpression } from '../bpmn/feel/index.js';
 import type { Expression } from '../bpmn/model.js';
 import { parseDuration } from '../bpmn/timer.js';
@@ -10,12 +11,19 @@ import { parseDuration } from '../bpmn/timer.js';
  * compiled FEEL, or into every problem found, each with its path (`inbound[1].correlationKey`).
  */
 
-export type RecordFormat = 'json' | 'string';
+export type RecordFormat = 'json' | 'string' | 'avro';
 export type InboundAction = 'create-instance' | 'publish-message';
 
 export interface KafkaConnectionConfig {
   brokers: string[];
   clientId: string;
+  /**
+   * How long a consumer group waits for a silent member before handing its partitions to another; after a crash
+   * the restarted connectors wait this long for their partitions. Kafka bounds it (6 s to 30 min by default).
+   */
+  sessionTimeoutMs: number;
+  /** A Confluent-compatible schema registry (the broker's own or another) that `format: avro` decodes through. */
+  schemaRegistryUrl?: string;
 }
 
 export interface InboundConnectorConfig {
@@ -39,9 +47,27 @@ export interface InboundConnectorConfig {
   deadLetterTopic?: string;
 }
 
+/** The built-in job worker that produces records for service tasks of type `io.tributary:kafka-publish:1`. */
+export interface OutboundConnectorConfig {
+  enabled: boolean;
+  jobType: string;
+  /** Jobs activated per request; also the bound on records in flight. */
+  maxJobsToActivate: number;
+  /** How long an activated job is reserved for this worker before the engine hands it to another. */
+  jobTimeoutMs: number;
+}
+
+/** Inbound connectors declared in BPMN (zeebe:properties on message events), learnt from the exported processes. */
+export interface BpmnInboundConfig {
+  /** The topic the broker's Kafka exporter (JSON format) mirrors PROCESS records to: `<prefix>-process`. */
+  processTopic: string;
+}
+
 export interface ConnectorsConfig {
   kafka: KafkaConnectionConfig;
   inbound: InboundConnectorConfig[];
+  outbound: OutboundConnectorConfig;
+  bpmn?: BpmnInboundConfig;
 }
 
 export interface ConfigProblem {
@@ -52,51 +78,125 @@ export interface ConfigProblem {
 
 export type ConfigValidation = { ok: true; config: ConnectorsConfig } | { ok: false; problems: ConfigProblem[] };
 
-export const FORMATS: readonly RecordFormat[] = ['json', 'string'];
+export const FORMATS: readonly RecordFormat[] = ['json', 'string', 'avro'];
 export const ACTIONS: readonly InboundAction[] = ['create-instance', 'publish-message'];
 export const KAFKA_CLIENT_ID_DEFAULT = 'tributary-connectors';
+export const OUTBOUND_JOB_TYPE = 'io.tributary:kafka-publish:1';
+export const OUTBOUND_DEFAULTS: OutboundConnectorConfig = { enabled: true, jobType: OUTBOUND_JOB_TYPE, maxJobsToActivate: 32, jobTimeoutMs: 60_000 };
+export const SESSION_TIMEOUT_DEFAULT_MS = 30_000;
+const KAFKA_FIELDS = new Set(['brokers', 'clientId', 'sessionTimeout', 'schemaRegistryUrl']);
+const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+const TOP_LEVEL_FIELDS = new Set(['kafka', 'inbound', 'outbound', 'bpmn']);
+const OUTBOUND_FIELDS = new Set(['enabled', 'jobType', 'maxJobsToActivate', 'jobTimeout']);
 const INBOUND_FIELDS = new Set([
   'name', 'topic', 'groupId', 'format', 'fromBeginning', 'action', 'bpmnProcessId', 'messageName', 'correlationKey',
   'messageId', 'timeToLive', 'variables', 'activationCondition', 'deadLetterTopic',
 ]);
 const BROKER_ADDRESS = /^[^\s:]+:\d{1,5}$/;
 
-/** Reads and validates a connectors file. JSON only for now: the `yaml` package is not a dependency yet. */
+/**
+ * Reads and validates a connectors file: YAML (`.yaml`, `.yml`, or any other name) or JSON (`.json`). A document
+ * that does not parse is reported with its line and column.
+ */
 export function loadConnectorsConfig(file: string): ConfigValidation {
-  const extension = extname(file).toLowerCase();
-  if (extension === '.yaml' || extension === '.yml') {
-    return { ok: false, problems: [{ path: '', message: `Expected a JSON connectors file, but '${file}' is YAML, which is not supported yet: write the same document as JSON` }] };
-  }
-  let document: unknown;
+  let text: string;
   try {
-    document = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    return { ok: false, problems: [{ path: '', message: `Expected '${file}' to be a readable JSON document, but ${(error as Error).message}` }] };
+    return { ok: false, problems: [{ path: '', message: `Expected '${file}' to be readable, but ${(error as Error).message}` }] };
   }
-  return validateConnectorsConfig(document);
+  if (extname(file).toLowerCase() === '.json') {
+    try {
+      return validateConnectorsConfig(JSON.parse(text));
+    } catch (error) {
+      return { ok: false, problems: [{ path: '', message: `Expected '${file}' to be a readable JSON document, but ${(error as Error).message}` }] };
+    }
+  }
+  return validateConnectorsConfig(...parseYaml(file, text));
 }
 
-export function validateConnectorsConfig(document: unknown): ConfigValidation {
+/** The YAML document as plain data, or the syntax problems (all of them, each with its line and column). */
+function parseYaml(file: string, text: string): [unknown, ConfigProblem[]] {
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const problems = document.errors.map((error) => {
+      const at = error.linePos?.[0];
+      const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
+      const reason = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      return { path: '', message: `Expected '${file}' to be a YAML document, but${where}: ${reason}` };
+    });
+    return [undefined, problems];
+  }
+  return [document.toJS({ maxAliasCount: 100 }), []];
+}
+
+export function validateConnectorsConfig(document: unknown, syntaxProblems: ConfigProblem[] = []): ConfigValidation {
+  if (syntaxProblems.length > 0) return { ok: false, problems: syntaxProblems };
   const problems: ConfigProblem[] = [];
   if (!isObject(document)) {
     return { ok: false, problems: [{ path: '', message: 'Expected the connectors file to be an object with kafka and inbound' }] };
   }
+  for (const field of Object.keys(document)) {
+    if (!TOP_LEVEL_FIELDS.has(field)) problems.push({ path: field, message: `Unknown field; expected one of ${[...TOP_LEVEL_FIELDS].join(', ')}` });
+  }
   const kafka = validateKafka(document.kafka, problems);
+  const outbound = validateOutbound(document.outbound, problems);
+  const bpmn = validateBpmn(document.bpmn, problems);
   const inbound: InboundConnectorConfig[] = [];
-  if (!Array.isArray(document.inbound) || document.inbound.length === 0) {
-    problems.push({ path: 'inbound', message: 'Expected a non-empty list of inbound connectors' });
+  if (document.inbound === undefined && (document.outbound !== undefined || document.bpmn !== undefined)) {
+    // A file may configure only the outbound connector or only BPMN-declared connectors.
+  } else if (!Array.isArray(document.inbound) || document.inbound.length === 0) {
+    problems.push({ path: 'inbound', message: 'Expected a non-empty list of inbound connectors (leave it out when the file configures only outbound)' });
   } else {
     document.inbound.forEach((entry: unknown, index: number) => {
       const connector = validateInbound(entry, `inbound[${index}]`, problems);
       if (connector !== undefined) inbound.push(connector);
+      if (connector?.format === 'avro' && kafka.schemaRegistryUrl === undefined && isObject(document.kafka) && document.kafka.schemaRegistryUrl === undefined) {
+        problems.push({ path: `inbound[${index}].format`, message: 'Expected kafka.schemaRegistryUrl to be set: format avro decodes through a schema registry' });
+      }
     });
     checkUnique(inbound.map((connector) => connector.name), 'name', problems);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: { kafka, inbound } };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: { kafka, inbound, outbound, ...(bpmn === undefined ? {} : { bpmn }) } };
+}
+
+function validateBpmn(value: unknown, problems: ConfigProblem[]): BpmnInboundConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    problems.push({ path: 'bpmn', message: 'Expected an object with processTopic' });
+    return undefined;
+  }
+  for (const field of Object.keys(value)) {
+    if (field !== 'processTopic') problems.push({ path: `bpmn.${field}`, message: 'Unknown field; expected processTopic' });
+  }
+  const processTopic = requireText(value.processTopic, 'bpmn.processTopic', problems);
+  return processTopic === undefined ? undefined : { processTopic };
+}
+
+function validateOutbound(value: unknown, problems: ConfigProblem[]): OutboundConnectorConfig {
+  const outbound = { ...OUTBOUND_DEFAULTS };
+  if (value === undefined) return outbound;
+  if (typeof value === 'boolean') return { ...outbound, enabled: value };
+  if (!isObject(value)) {
+    problems.push({ path: 'outbound', message: `Expected true, false or an object with ${[...OUTBOUND_FIELDS].join(', ')}` });
+    return outbound;
+  }
+  for (const field of Object.keys(value)) {
+    if (!OUTBOUND_FIELDS.has(field)) problems.push({ path: `outbound.${field}`, message: `Unknown field; expected one of ${[...OUTBOUND_FIELDS].join(', ')}` });
+  }
+  outbound.enabled = optionalBoolean(value.enabled, 'outbound.enabled', problems) ?? true;
+  outbound.jobType = optionalText(value.jobType, 'outbound.jobType', problems) ?? OUTBOUND_JOB_TYPE;
+  if (value.maxJobsToActivate !== undefined) {
+    const max = value.maxJobsToActivate;
+    if (typeof max === 'number' && Number.isInteger(max) && max > 0 && max <= 1000) outbound.maxJobsToActivate = max;
+    else problems.push({ path: 'outbound.maxJobsToActivate', message: `Expected a whole number from 1 to 1000, but found ${JSON.stringify(max)}` });
+  }
+  if (value.jobTimeout !== undefined) outbound.jobTimeoutMs = duration(value.jobTimeout, 'outbound.jobTimeout', problems, OUTBOUND_DEFAULTS.jobTimeoutMs);
+  return outbound;
 }
 
 function validateKafka(value: unknown, problems: ConfigProblem[]): KafkaConnectionConfig {
-  const kafka: KafkaConnectionConfig = { brokers: [], clientId: KAFKA_CLIENT_ID_DEFAULT };
+  const kafka: KafkaConnectionConfig = { brokers: [], clientId: KAFKA_CLIENT_ID_DEFAULT, sessionTimeoutMs: SESSION_TIMEOUT_DEFAULT_MS };
   if (!isObject(value)) {
     problems.push({ path: 'kafka', message: 'Expected an object with brokers' });
     return kafka;
@@ -110,10 +210,18 @@ function validateKafka(value: unknown, problems: ConfigProblem[]): KafkaConnecti
     });
   }
   if (value.clientId !== undefined) kafka.clientId = requireText(value.clientId, 'kafka.clientId', problems) ?? kafka.clientId;
+  if (value.schemaRegistryUrl !== undefined) {
+    if (typeof value.schemaRegistryUrl === 'string' && HTTP_URL.test(value.schemaRegistryUrl)) kafka.schemaRegistryUrl = value.schemaRegistryUrl;
+    else problems.push({ path: 'kafka.schemaRegistryUrl', message: `Expected an http(s) URL such as http://127.0.0.1:8081, but found ${JSON.stringify(value.schemaRegistryUrl)}` });
+  }
+  if (value.sessionTimeout !== undefined) kafka.sessionTimeoutMs = duration(value.sessionTimeout, 'kafka.sessionTimeout', problems, SESSION_TIMEOUT_DEFAULT_MS);
+  for (const field of Object.keys(value)) {
+    if (!KAFKA_FIELDS.has(field)) problems.push({ path: `kafka.${field}`, message: `Unknown field; expected one of ${[...KAFKA_FIELDS].join(', ')}` });
+  }
   return kafka;
 }
 
-function validateInbound(value: unknown, path: string, problems: ConfigProblem[]): InboundConnectorConfig | undefined {
+export function validateInbound(value: unknown, path: string, problems: ConfigProblem[]): InboundConnectorConfig | undefined {
   if (!isObject(value)) {
     problems.push({ path, message: 'Expected an object describing an inbound connector' });
     return undefined;
@@ -144,21 +252,20 @@ function validateInbound(value: unknown, path: string, problems: ConfigProblem[]
     connector.messageName = requireText(value.messageName, `${path}.messageName`, problems);
     connector.correlationKey = requireExpression(value.correlationKey, `${path}.correlationKey`, problems);
     connector.messageId = optionalExpression(value.messageId, `${path}.messageId`, problems);
-    connector.timeToLiveMs = timeToLive(value.timeToLive, `${path}.timeToLive`, problems);
+    connector.timeToLiveMs = value.timeToLive === undefined ? 0 : duration(value.timeToLive, `${path}.timeToLive`, problems, 0);
     if (value.bpmnProcessId !== undefined) problems.push({ path: `${path}.bpmnProcessId`, message: 'Only create-instance connectors take this field' });
   }
   return connector;
 }
 
-function timeToLive(value: unknown, path: string, problems: ConfigProblem[]): number {
-  if (value === undefined) return 0;
+function duration(value: unknown, path: string, problems: ConfigProblem[], fallback: number): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   if (typeof value === 'string') {
     const duration = parseDuration(value);
     if (duration.ok && duration.value.years === 0 && duration.value.months === 0 && duration.value.milliseconds >= 0) return duration.value.milliseconds;
   }
   problems.push({ path, message: `Expected an ISO 8601 duration without years or months (e.g. 'PT1H') or milliseconds, but found ${JSON.stringify(value)}` });
-  return 0;
+  return fallback;
 }
 
 function checkUnique(names: string[], field: string, problems: ConfigProblem[]): void {

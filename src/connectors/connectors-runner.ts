@@ -1,6 +1,6 @@
 import type { KafkaProducer } from '../exporters/kafka/kafka-producer.js';
 import type { CommandGateway } from './command-gateway.js';
-import type { ConnectorsConfig } from './connectors-config.js';
+import type { ConnectorsConfig, InboundConnectorConfig } from './connectors-config.js';
 import { InboundConnector, type BackoffOptions, type ConnectorEvent } from './inbound-connector.js';
 import type { KafkaRecordConsumer, KafkaRecordConsumerOptions } from './kafka-consumer.js';
 
@@ -11,11 +11,15 @@ export interface ConnectorsRunnerDependencies {
   onEvent: (event: ConnectorEvent) => void;
   sleep?: (ms: number) => Promise<void>;
   backoff?: BackoffOptions;
+  decodeAvro?: (value: Buffer) => Promise<unknown>;
 }
 
-/** Runs every inbound connector of a configuration, each with its own consumer group, until close(). */
+/**
+ * Runs inbound connectors, each with its own consumer group: those of the configuration from start(), and others
+ * opened and closed while it runs (connectors declared in BPMN), until close().
+ */
 export class ConnectorsRunner {
-  private readonly running: { connector: InboundConnector; consumer: KafkaRecordConsumer }[] = [];
+  private readonly running = new Map<string, { connector: InboundConnector; consumer: KafkaRecordConsumer }>();
 
   constructor(
     private readonly config: ConnectorsConfig,
@@ -23,25 +27,44 @@ export class ConnectorsRunner {
   ) {}
 
   async start(): Promise<void> {
+    for (const config of this.config.inbound) await this.open(config);
+  }
+
+  /** Starts one connector; a connector of the same name is closed first. */
+  async open(config: InboundConnectorConfig): Promise<void> {
+    await this.closeConnector(config.name);
     const sleep = this.dependencies.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    for (const config of this.config.inbound) {
-      const connector = new InboundConnector(config, { ...this.dependencies, sleep });
-      const consumer = this.dependencies.createConsumer({
-        brokers: this.config.kafka.brokers,
-        clientId: this.config.kafka.clientId,
-        groupId: config.groupId,
-        topic: config.topic,
-        fromBeginning: config.fromBeginning,
-      });
-      this.running.push({ connector, consumer });
-      await consumer.start((record) => connector.handle(record));
-    }
+    const connector = new InboundConnector(config, { ...this.dependencies, sleep });
+    const consumer = this.dependencies.createConsumer({
+      brokers: this.config.kafka.brokers,
+      clientId: this.config.kafka.clientId,
+      groupId: config.groupId,
+      topic: config.topic,
+      fromBeginning: config.fromBeginning,
+      sessionTimeoutMs: this.config.kafka.sessionTimeoutMs,
+    });
+    this.running.set(config.name, { connector, consumer });
+    await consumer.start((record) => connector.handle(record));
+  }
+
+  /** Stops one connector; a record it had not settled stays uncommitted. */
+  async closeConnector(name: string): Promise<void> {
+    const running = this.running.get(name);
+    if (running === undefined) return;
+    this.running.delete(name);
+    running.connector.stop();
+    await running.consumer.close();
+  }
+
+  /** The configurations of the connectors running now. */
+  connectors(): InboundConnectorConfig[] {
+    return [...this.running.values()].map(({ connector }) => connector.config);
   }
 
   async close(): Promise<void> {
-    for (const { connector } of this.running) connector.stop();
-    await Promise.all(this.running.map(({ consumer }) => consumer.close()));
-    this.running.length = 0;
+    for (const { connector } of this.running.values()) connector.stop();
+    await Promise.all([...this.running.values()].map(({ consumer }) => consumer.close()));
+    this.running.clear();
     await this.dependencies.deadLetters.close();
   }
 }

@@ -16,6 +16,11 @@ export interface CreateInstanceCommand {
   bpmnProcessId: string;
   /** Variables as JSON object text, as the gateway takes them. */
   variables: string;
+  /**
+   * The record's place in Kafka and the process: the engine starts one instance per key within its idempotency
+   * window, so a record replayed after a crash does not start a second one.
+   */
+  idempotencyKey: string;
 }
 
 export interface PublishMessageCommand {
@@ -35,8 +40,12 @@ export type RecordOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'rejected'; reason: string };
 
-export function commandForRecord(connector: InboundConnectorConfig, record: InboundKafkaRecord): RecordOutcome {
-  const decoded = decodeValue(connector, record);
+/**
+ * The command for a record. `decodedValue` is the value when it was decoded beforehand (Avro, which needs the
+ * schema registry); otherwise the value is decoded here by the connector's format.
+ */
+export function commandForRecord(connector: InboundConnectorConfig, record: InboundKafkaRecord, decodedValue?: { value: unknown }): RecordOutcome {
+  const decoded = decodedValue === undefined ? decodeValue(connector, record) : { ok: true as const, value: decodedValue.value };
   if (!decoded.ok) return { kind: 'rejected', reason: decoded.reason };
   const context: { [name: string]: unknown } = {
     key: record.key?.toString('utf8') ?? null,
@@ -56,7 +65,8 @@ export function commandForRecord(connector: InboundConnectorConfig, record: Inbo
   const variables = variablesText(connector.variables, lookup);
   if (!variables.ok) return { kind: 'rejected', reason: variables.reason };
   if (connector.action === 'create-instance') {
-    return { kind: 'command', command: { kind: 'create-instance', bpmnProcessId: connector.bpmnProcessId ?? '', variables: variables.value } };
+    const bpmnProcessId = connector.bpmnProcessId ?? '';
+    return { kind: 'command', command: { kind: 'create-instance', bpmnProcessId, variables: variables.value, idempotencyKey: idempotencyKeyOf(record, bpmnProcessId) } };
   }
   const correlationKey = correlationKeyOf(connector.correlationKey, lookup);
   if (!correlationKey.ok) return { kind: 'rejected', reason: correlationKey.reason };
@@ -77,12 +87,18 @@ export function defaultMessageId(record: InboundKafkaRecord): string {
   return `${record.topic}-${record.partition}-${record.offset}`;
 }
 
+/** The idempotency key of a create-instance command: `topic-partition-offset:bpmnProcessId`. */
+export function idempotencyKeyOf(record: InboundKafkaRecord, bpmnProcessId: string): string {
+  return `${defaultMessageId(record)}:${bpmnProcessId}`;
+}
+
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 function decodeValue(connector: InboundConnectorConfig, record: InboundKafkaRecord): Parsed<unknown> {
   if (record.value === null) return { ok: true, value: null };
   const text = record.value.toString('utf8');
   if (connector.format === 'string') return { ok: true, value: text };
+  if (connector.format === 'avro') return { ok: false, reason: 'Expected the Avro value to be decoded through the schema registry first' };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {

@@ -69,7 +69,7 @@ describe('inbound connector', () => {
     await connector.handle(record('{"id":"o-2","total":5}'));
 
     // then
-    expect(gateway.sent).toEqual([{ kind: 'create-instance', bpmnProcessId: 'order', variables: '{"orderId":"o-2","k":"k1"}' }]);
+    expect(gateway.sent).toEqual([{ kind: 'create-instance', bpmnProcessId: 'order', variables: '{"orderId":"o-2","k":"k1"}', idempotencyKey: 'payments-2-7:order' }]);
   });
 
   test('a malformed record goes to the dead-letter topic with its reason and own headers', async () => {

@@ -1,5 +1,5 @@
 import type { KafkaProducer } from '../exporters/kafka/kafka-producer.js';
-import { GRPC_ALREADY_EXISTS, RETRIABLE_GRPC_CODES, type CommandGateway, type GatewayFailure } from './command-gateway.js';
+import { GRPC_ALREADY_EXISTS, RETRIABLE_GRPC_CODES, type CommandGateway, type DeliveryReceipt, type GatewayFailure } from './command-gateway.js';
 import type { InboundConnectorConfig } from './connectors-config.js';
 import { commandForRecord, type InboundCommand } from './inbound-command.js';
 import type { InboundKafkaRecord } from './kafka-consumer.js';
@@ -18,7 +18,7 @@ export const DEAD_LETTER_HEADERS = {
 export type DeadLetterCause = 'invalid' | 'unmatched' | 'undeliverable';
 
 export type ConnectorEvent =
-  | { kind: 'delivered'; connector: string; record: string; command: InboundCommand }
+  | { kind: 'delivered'; connector: string; record: string; command: InboundCommand; receipt: DeliveryReceipt }
   | { kind: 'duplicate'; connector: string; record: string; messageId: string }
   | { kind: 'dead-lettered'; connector: string; record: string; cause: DeadLetterCause; reason: string; deadLetterTopic: string | undefined }
   | { kind: 'backing-off'; connector: string; record: string; delayMs: number; reason: string };
@@ -37,6 +37,8 @@ export interface InboundConnectorDependencies {
   sleep: (ms: number) => Promise<void>;
   onEvent: (event: ConnectorEvent) => void;
   backoff?: BackoffOptions;
+  /** Decodes a value in the Confluent wire format through the schema registry (for `format: avro`). */
+  decodeAvro?: (value: Buffer) => Promise<unknown>;
 }
 
 export class ConnectorStoppedError extends Error {
@@ -68,10 +70,29 @@ export class InboundConnector {
   }
 
   async handle(record: InboundKafkaRecord): Promise<void> {
-    const outcome = commandForRecord(this.config, record);
+    let decoded: { value: unknown } | undefined;
+    if (this.config.format === 'avro') {
+      const avro = await this.decodeAvro(record);
+      if ('reason' in avro) return this.deadLetter(record, 'invalid', avro.reason);
+      decoded = avro;
+    }
+    const outcome = commandForRecord(this.config, record, decoded);
     if (outcome.kind === 'rejected') return this.deadLetter(record, 'invalid', outcome.reason);
     if (outcome.kind === 'skipped') return this.deadLetter(record, 'unmatched', outcome.reason);
     await this.deliver(record, outcome.command);
+  }
+
+  /** The Avro value as plain JSON-like data (FEEL sees contexts, not avsc's record classes), or why it is unusable. */
+  private async decodeAvro(record: InboundKafkaRecord): Promise<{ value: unknown } | { reason: string }> {
+    if (record.value === null) return { value: null };
+    const decode = this.dependencies.decodeAvro;
+    if (decode === undefined) return { reason: 'Expected a schema registry to decode Avro values, but none is configured' };
+    try {
+      const value: unknown = await decode(record.value);
+      return { value: JSON.parse(JSON.stringify(value ?? null, (_name, item: unknown) => (typeof item === 'bigint' ? Number(item) : item))) };
+    } catch (error) {
+      return { reason: `Expected the record value to be Avro in the Confluent wire format with a schema in the registry, but ${(error as Error).message}` };
+    }
   }
 
   private async deliver(record: InboundKafkaRecord, command: InboundCommand): Promise<void> {
@@ -79,8 +100,8 @@ export class InboundConnector {
     while (true) {
       this.requireRunning();
       try {
-        await this.dependencies.gateway.send(command);
-        this.emit({ kind: 'delivered', connector: this.config.name, record: describe(record), command });
+        const receipt = (await this.dependencies.gateway.send(command)) ?? {};
+        this.emit({ kind: 'delivered', connector: this.config.name, record: describe(record), command, receipt });
         return;
       } catch (error) {
         const failure = error as GatewayFailure;

@@ -32,4 +32,6 @@ export interface KafkaRecordConsumerOptions {
   groupId: string;
   topic: string;
   fromBeginning: boolean;
+  /** How long the group waits for a silent member (a crashed process) before giving its partitions to others. */
+  sessionTimeoutMs?: number;
 }

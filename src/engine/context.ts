@@ -23,6 +23,8 @@ export interface ProcessingContext {
   /** Requests waiting for results live in memory: a request does not outlive the broker that holds its connection. */
   readonly awaitingResults: Map<bigint, AwaitingResult>;
   readonly behaviors: Behaviors;
+  /** How long an idempotency key of a process instance creation is remembered (see IDEMPOTENCY_WINDOW_DEFAULT_MS). */
+  readonly idempotencyWindowMs?: number;
 }
 
 export interface CommandProcessor {

@@ -30,6 +30,8 @@ export interface EngineOptions {
   partitionCount?: number;
   /** Bound on the commands processed in one batch (the command and its follow-ups); the rest are processed next. */
   commandsPerBatchMax?: number;
+  /** How long an idempotency key of a process instance creation is remembered; one hour by default. */
+  idempotencyWindowMs?: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export class Engine {
       processes,
       jobStreams,
       awaitingResults: new Map<bigint, AwaitingResult>(),
+      idempotencyWindowMs: options.idempotencyWindowMs,
       behaviors: new Behaviors({
         partitionId: options.partitionId,
         partitionCount: options.partitionCount ?? 1,

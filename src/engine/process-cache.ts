@@ -1,4 +1,4 @@
-import { parseBpmn, type ExecutableProcess } from '../bpmn/index.js';
+import { parseResource, type ExecutableProcess } from '../bpmn/index.js';
 import type { ReadonlyProcessState } from '../state/domain/index.js';
 
 /**
@@ -19,7 +19,7 @@ export class ProcessCache {
     if (cached) return cached;
     const stored = this.state.getProcessByKey(processDefinitionKey);
     if (!stored) throw new Error(`Expected process definition ${processDefinitionKey} in state, but it is missing`);
-    const parsed = parseBpmn(stored.resource, stored.resourceName);
+    const parsed = parseResource(stored.resource, stored.resourceName);
     const process = parsed.processes.find((candidate) => candidate.id === stored.bpmnProcessId);
     if (!process) throw new Error(`Expected resource '${stored.resourceName}' to contain process '${stored.bpmnProcessId}'`);
     this.processes.set(processDefinitionKey, process);

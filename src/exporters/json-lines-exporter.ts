@@ -15,6 +15,9 @@ export interface JsonLinesExporterOptions {
 export const JSON_LINES_WRITE_CHUNK_BYTES_MAX_DEFAULT = 1024 * 1024;
 const TAIL_SCAN_BYTES = 64 * 1024;
 
+/** The id the JSON-lines exporter has unless configured otherwise; its acknowledged positions are stored under it. */
+export const JSON_LINES_EXPORTER_ID = 'json-lines';
+
 /**
  * Appends every record as one line of Zeebe's exported record JSON (`toExportedJson`). Each batch the director
  * hands over is written, fsynced, and only then acknowledged, so an acknowledged record survives a crash.
@@ -32,7 +35,7 @@ export class JsonLinesExporter implements Exporter {
   private durableSizeBytes = 0;
 
   constructor(options: JsonLinesExporterOptions) {
-    this.id = options.id ?? 'json-lines';
+    this.id = options.id ?? JSON_LINES_EXPORTER_ID;
     this.file = options.file;
     this.writeChunkBytesMax = options.writeChunkBytesMax ?? JSON_LINES_WRITE_CHUNK_BYTES_MAX_DEFAULT;
   }

@@ -258,6 +258,31 @@ describe('GatewayServer, driven by the official client', () => {
       });
     });
 
+    test('ModifyProcessInstance -> PROCESS_INSTANCE_MODIFICATION MODIFY with the instructions', async () => {
+      const processInstanceKey = encodeKey(3, 12n);
+
+      await zeebe.modifyProcessInstance({
+        processInstanceKey: processInstanceKey.toString(),
+        activateInstructions: [
+          { elementId: 'ship', ancestorElementInstanceKey: '-1', variableInstructions: [{ scopeId: 'ship', variables: { express: true } }] },
+        ],
+        terminateInstructions: [{ elementInstanceKey: encodeKey(3, 13n).toString() }],
+      });
+
+      expect(broker.commands).toHaveLength(1);
+      expect(broker.commands[0].partitionId).toBe(3);
+      expect(broker.commands[0].command).toMatchObject({
+        valueType: 'PROCESS_INSTANCE_MODIFICATION',
+        intent: 'MODIFY',
+        key: processInstanceKey,
+        value: {
+          processInstanceKey,
+          activateInstructions: [{ elementId: 'ship', ancestorScopeKey: -1n, variableInstructions: [{ elementId: 'ship', variables: { express: true } }] }],
+          terminateInstructions: [{ elementInstanceKey: encodeKey(3, 13n) }],
+        },
+      });
+    });
+
     test('CompleteJob -> JOB COMPLETE with the variables', async () => {
       await zeebe.completeJob({ jobKey: jobKey.toString(), variables: { approved: true } });
 
@@ -417,7 +442,7 @@ describe('GatewayServer, driven by the official client', () => {
 
     test.each([
       ['EvaluateDecision', () => zeebe.evaluateDecision({ decisionId: 'dish', variables: {} })],
-      ['ModifyProcessInstance', () => zeebe.modifyProcessInstance({ processInstanceKey: '2251799813685249', terminateInstructions: [{ elementInstanceKey: '2251799813685250' }] })],
+      ['MigrateProcessInstance', () => zeebe.migrateProcessInstance({ processInstanceKey: '2251799813685249', migrationPlan: { targetProcessDefinitionKey: '2251799813685250', mappingInstructions: [] } })],
     ])('%s answers UNIMPLEMENTED with its name', async (rpc, call) => {
       const error = await failure(call());
 

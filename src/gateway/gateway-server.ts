@@ -9,6 +9,7 @@ import { createProcessInstance, createProcessInstanceWithResult } from './rpcs/c
 import { deployProcess, deployResource } from './rpcs/deploy-resource.js';
 import { completeJob, failJob, throwError, updateJobRetries, updateJobTimeout } from './rpcs/job-commands.js';
 import { broadcastSignal } from './rpcs/broadcast-signal.js';
+import { modifyProcessInstance } from './rpcs/modify-process-instance.js';
 import { publishMessage } from './rpcs/publish-message.js';
 import { deleteResource } from './rpcs/delete-resource.js';
 import { resolveIncident } from './rpcs/resolve-incident.js';
@@ -134,11 +135,12 @@ export class GatewayServer {
       Topology: this.unary('Topology', () => topology(context)),
       DeployResource: this.unary('DeployResource', (request) => deployResource(context, request)),
       DeployProcess: this.unary('DeployProcess', (request) => deployProcess(context, request)),
-      CreateProcessInstance: this.unary('CreateProcessInstance', (request) => createProcessInstance(context, request)),
-      CreateProcessInstanceWithResult: this.unary('CreateProcessInstanceWithResult', (request) =>
-        createProcessInstanceWithResult(context, request),
+      CreateProcessInstance: this.unary('CreateProcessInstance', (request, call) => createProcessInstance(context, request, call.metadata)),
+      CreateProcessInstanceWithResult: this.unary('CreateProcessInstanceWithResult', (request, call) =>
+        createProcessInstanceWithResult(context, request, call.metadata),
       ),
       CancelProcessInstance: this.unary('CancelProcessInstance', (request) => cancelProcessInstance(context, request)),
+      ModifyProcessInstance: this.unary('ModifyProcessInstance', (request) => modifyProcessInstance(context, request)),
       CompleteJob: this.unary('CompleteJob', (request) => completeJob(context, request)),
       FailJob: this.unary('FailJob', (request) => failJob(context, request)),
       ThrowError: this.unary('ThrowError', (request) => throwError(context, request)),
@@ -161,12 +163,12 @@ export class GatewayServer {
   }
 
   /** Adapts an RPC module to grpc-js; whatever it throws becomes a status, never an escaped exception. */
-  private unary<Request, Response>(rpc: string, handle: (request: Request) => Promise<Response> | Response) {
+  private unary<Request, Response>(rpc: string, handle: (request: Request, call: ServerUnaryCall<Request, Response>) => Promise<Response> | Response) {
     const logger = this.context.logger;
     return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>): void => {
       let result: Promise<Response> | Response;
       try {
-        result = handle(call.request);
+        result = handle(call.request, call);
       } catch (error) {
         callback(toStatus(error, rpc, logger));
         return;

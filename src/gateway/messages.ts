@@ -111,6 +111,16 @@ export interface CancelProcessInstanceRequest {
   processInstanceKey: Int64;
 }
 
+export interface ModifyProcessInstanceRequest {
+  processInstanceKey: Int64;
+  activateInstructions: {
+    elementId: string;
+    ancestorElementInstanceKey: Int64;
+    variableInstructions: { variables: string; scopeId: string }[];
+  }[];
+  terminateInstructions: { elementInstanceKey: Int64 }[];
+}
+
 export interface ActivateJobsRequest {
   type: string;
   worker: string;

@@ -72,7 +72,23 @@ export const INTENTS = {
   COMPENSATION_SUBSCRIPTION: ['CREATED', 'TRIGGERED', 'COMPLETED', 'DELETED'],
   MESSAGE_CORRELATION: ['CORRELATE', 'CORRELATED', 'NOT_CORRELATED'],
   PROCESS_INSTANCE_BATCH: ['ACTIVATE', 'ACTIVATED', 'TERMINATE', 'TERMINATED'],
-  EXPORTER: ['POSITION_UPDATED'],
+  // The exporter director's acknowledged positions, written through the log so that a new leader resumes from them.
+  EXPORTER: ['POSITION_UPDATED', 'UPDATE_POSITION', 'DELETE_POSITION', 'POSITION_DELETED'],
+  // The built-in schema registry's changes, written through partition 1's log (see src/engine/processors/schema/).
+  SCHEMA: [
+    'REGISTER',
+    'REGISTERED',
+    'DELETE_SUBJECT',
+    'SUBJECT_DELETED',
+    'DELETE_VERSION',
+    'VERSION_DELETED',
+    'UPDATE_CONFIG',
+    'CONFIG_UPDATED',
+    'DELETE_CONFIG',
+    'CONFIG_DELETED',
+    'IMPORT',
+    'IMPORTED',
+  ],
 } as const satisfies { [K in ValueType]: readonly string[] };
 
 export type IntentOf<V extends ValueType> = (typeof INTENTS)[V][number];

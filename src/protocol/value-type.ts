@@ -36,6 +36,7 @@ export const VALUE_TYPES = [
   'MESSAGE_CORRELATION',
   'PROCESS_INSTANCE_BATCH',
   'EXPORTER',
+  'SCHEMA',
 ] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
 

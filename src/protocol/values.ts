@@ -69,6 +69,38 @@ export interface ProcessInstanceCreationRecordValue {
   fetchVariables: string[];
   startInstructions: { elementId: string }[];
   tenantId: string;
+  /**
+   * Set by a client that may send the same creation again (a Kafka connector replaying a record): a second CREATE
+   * with the same key within the idempotency window answers with the first instance instead of starting another.
+   */
+  idempotencyKey?: string;
+  /** On CREATED with an idempotencyKey: until when (the command's timestamp plus the window) the key is remembered. */
+  idempotencyKeyExpiresAtMs?: number;
+}
+
+/** Variables to set in one scope of an activation: the element `elementId` (empty: the process instance). */
+export interface ProcessInstanceModificationVariableInstruction {
+  variables: VariableDocument;
+  elementId: string;
+}
+
+export interface ProcessInstanceModificationActivateInstruction {
+  elementId: string;
+  /** The flow scope instance to activate the element in; -1 lets the engine choose. */
+  ancestorScopeKey: bigint;
+  variableInstructions: ProcessInstanceModificationVariableInstruction[];
+  /**
+   * In the MODIFIED event: the flow scope instance the element was activated under, then the flow scope instances
+   * the activation created for it, outermost first.
+   */
+  ancestorScopeKeys: bigint[];
+}
+
+export interface ProcessInstanceModificationRecordValue {
+  processInstanceKey: bigint;
+  activateInstructions: ProcessInstanceModificationActivateInstruction[];
+  terminateInstructions: { elementInstanceKey: bigint }[];
+  tenantId: string;
 }
 
 export interface ProcessInstanceResultRecordValue {
@@ -238,4 +270,32 @@ export interface SignalRecordValue {
   signalName: string;
   variables: VariableDocument;
   tenantId: string;
+}
+
+/** An escalation thrown by an escalation throw or end event; catchElementId is empty when nothing caught it. */
+export interface EscalationRecordValue {
+  processInstanceKey: bigint;
+  escalationCode: string;
+  throwElementId: string;
+  catchElementId: string;
+  tenantId: string;
+}
+
+/**
+ * A completed activity that can be compensated (Zeebe's COMPENSATION_SUBSCRIPTION): created when the activity
+ * completes, triggered by a compensation throw event, completed when its handler completes.
+ */
+export interface CompensationSubscriptionRecordValue {
+  tenantId: string;
+  processInstanceKey: bigint;
+  processDefinitionKey: bigint;
+  compensableActivityId: string;
+  compensableActivityScopeId: string;
+  compensableActivityInstanceKey: bigint;
+  compensableActivityScopeKey: bigint;
+  throwEventId: string;
+  throwEventInstanceKey: bigint;
+  compensationHandlerId: string;
+  compensationHandlerInstanceKey: bigint;
+  variables: VariableDocument;
 }

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RaftEntry } from './log-storage.js';
-import { RaftServer } from './raft-server.js';
+import type { SnapshotMetadata } from './log-storage.js';
+import { RaftServer, type RaftSnapshotStore } from './raft-server.js';
 import type { RaftTransport } from './transport/raft-transport.js';
 import type { Timers } from './transport/timers.js';
 
@@ -43,8 +44,9 @@ class ManualTimers implements Timers {
 
 const NO_NETWORK: RaftTransport = { send: () => undefined, subscribe: () => () => undefined };
 
-async function openSingleReplica(timers: ManualTimers, applied: string[]): Promise<RaftServer> {
+async function openSingleReplica(timers: ManualTimers, applied: string[], snapshots?: RaftSnapshotStore): Promise<RaftServer> {
   return RaftServer.open({
+    snapshots,
     groupId: 1,
     config: { replicaId: 1, replicaIds: [1], electionTimeoutTicks: 5, heartbeatIntervalTicks: 1 },
     directory,
@@ -92,5 +94,56 @@ describe('RaftServer with injected timers', () => {
     await expect(server.propose(new Uint8Array(0))).rejects.toThrow('Expected a non-empty payload');
     await server.close();
     await expect(server.propose(new Uint8Array([1]))).rejects.toMatchObject({ reason: 'closed' });
+  });
+});
+
+/** A snapshot store that holds one durable snapshot, as a restart finds it. */
+function storeWithSnapshot(latest: SnapshotMetadata): RaftSnapshotStore {
+  return {
+    latest,
+    source: { read: () => undefined },
+    writeChunk: () => undefined,
+    install: () => Promise.reject(new Error('not expected')),
+  };
+}
+
+describe('RaftServer restarted after a crash in the middle of installing a snapshot', () => {
+  it('replaces a log that ends before the durable snapshot, instead of refusing to open', async () => {
+    // given a replica whose log holds entries 1..4 of term 1
+    const timers = new ManualTimers();
+    let server = await openSingleReplica(timers, []);
+    await timers.fire(10);
+    await settle();
+    await Promise.all(['a', 'b', 'c'].map((text) => server.propose(new Uint8Array(Buffer.from(text)))));
+    await server.close();
+
+    // when it restarts with a snapshot at 50 that became durable before the crash, while the log reset did not
+    const applied: string[] = [];
+    server = await openSingleReplica(timers, applied, storeWithSnapshot({ index: 50, term: 1 }));
+
+    // then its log continues after the snapshot, and it commits new entries there without applying old ones again
+    expect(server.status).toMatchObject({ snapshotIndex: 50, lastIndex: 50, commitIndex: 50, appliedIndex: 50 });
+    await timers.fire(10);
+    await settle();
+    expect(await server.propose(new Uint8Array(Buffer.from('d')))).toEqual({ index: 52, term: 2 });
+    expect(applied).toEqual(['d']);
+    await server.close();
+  });
+
+  it('replaces a log whose entry at the snapshot index has another term', async () => {
+    // given a replica whose log holds entries 1..4 of term 1
+    const timers = new ManualTimers();
+    let server = await openSingleReplica(timers, []);
+    await timers.fire(10);
+    await settle();
+    await Promise.all(['a', 'b', 'c'].map((text) => server.propose(new Uint8Array(Buffer.from(text)))));
+    await server.close();
+
+    // when it restarts with a durable snapshot at 3 of a later term than its entry 3
+    server = await openSingleReplica(timers, [], storeWithSnapshot({ index: 3, term: 2 }));
+
+    // then the entries of the old term are gone and the log continues after the snapshot
+    expect(server.status).toMatchObject({ snapshotIndex: 3, lastIndex: 3, lastTerm: 2, appliedIndex: 3 });
+    await server.close();
   });
 });

@@ -47,12 +47,19 @@ export interface RaftServerOptions {
   snapshots?: RaftSnapshotStore;
 }
 
-export type RaftProposalFailure = 'not-leader' | 'uncommitted-size-exceeded' | 'leadership-lost' | 'closed';
+/**
+ * Why a proposal was not reported committed. outcome-unknown: a snapshot received while it was pending replaced its
+ * entry unseen, so it may have committed or not (the simulation sees both); a client must not take it for either.
+ */
+export type RaftProposalFailure = 'not-leader' | 'uncommitted-size-exceeded' | 'leadership-lost' | 'outcome-unknown' | 'closed';
 
-/** A proposal that did not commit. retriable says whether trying again (at leaderId, when known) can help. */
+/**
+ * A proposal that was not reported committed. retriable says whether trying again (at leaderId, when known) can
+ * help without doing the work twice: false only when the outcome is unknown.
+ */
 export class RaftProposalError extends Error {
   override readonly name = 'RaftProposalError';
-  readonly retriable = true;
+  readonly retriable: boolean;
 
   constructor(
     readonly reason: RaftProposalFailure,
@@ -61,6 +68,7 @@ export class RaftProposalError extends Error {
     readonly leaderId: ReplicaId | undefined = undefined,
   ) {
     super(message);
+    this.retriable = reason !== 'outcome-unknown';
   }
 }
 
@@ -134,6 +142,10 @@ export class RaftServer {
     });
     const storage = new SegmentedLogStorage(log);
     const snapshots = options.snapshots ?? NO_SNAPSHOTS;
+    await replaceLogNotContinuing(storage, snapshots.latest).catch(async (error: unknown) => {
+      await Promise.allSettled([log.close(), hardStateFile.close()]);
+      throw error;
+    });
     const node = new RaftNode({
       config: options.config,
       storage,
@@ -150,6 +162,11 @@ export class RaftServer {
 
   get status(): RaftStatus {
     return this.node.status;
+  }
+
+  /** The replica's log, for reading committed entries back (exporters, state rebuilt after stepping down). */
+  get log(): SegmentedLog {
+    return this.storage.log;
   }
 
   get replicaId(): ReplicaId {
@@ -331,7 +348,7 @@ export class RaftServer {
     for (const [index, proposal] of this.proposalsByIndex) {
       if (index > snapshot.index) continue;
       this.proposalsByIndex.delete(index);
-      proposal.reject(leadershipLost(index, proposal.term));
+      proposal.reject(outcomeUnknown(index, proposal.term, snapshot.index));
     }
     this.node.snapshotInstalled(snapshot.index, snapshot.term);
   }
@@ -352,6 +369,26 @@ export class RaftServer {
     for (const proposal of this.proposalsByIndex.values()) proposal.reject(error);
     this.proposalsByIndex.clear();
   }
+}
+
+/**
+ * A crash after a received snapshot became durable but before the log was replaced leaves the old log behind: one
+ * that ends before the snapshot, or holds another term's entry at its index. Such a log does not continue the
+ * snapshot, so it is replaced now, as installSnapshot would have done. A log that starts after the snapshot is left
+ * for RaftLog to refuse: entries between them are missing, and no repair here could bring them back.
+ */
+async function replaceLogNotContinuing(storage: SegmentedLogStorage, snapshot: SnapshotMetadata | undefined): Promise<void> {
+  if (snapshot === undefined || storage.firstIndex > snapshot.index + 1) return;
+  const termAtSnapshot = storage.termAt(snapshot.index);
+  const continues = storage.lastIndex >= snapshot.index && (termAtSnapshot === undefined || termAtSnapshot === snapshot.term);
+  if (!continues) await storage.replaceWithEmptyLogAfter(snapshot.index);
+}
+
+function outcomeUnknown(index: number, term: number, snapshotIndex: number): RaftProposalError {
+  return new RaftProposalError(
+    'outcome-unknown',
+    `The entry proposed at ${index} in term ${term} may or may not have committed: a snapshot up to ${snapshotIndex} from a later leader replaced it before this replica learned which`,
+  );
 }
 
 function leadershipLost(index: number, term: number): RaftProposalError {

@@ -74,6 +74,57 @@ describe('@camunda8/sdk: messages, timers and errors', () => {
   });
 });
 
+describe('@camunda8/sdk: process instance modification', () => {
+  let broker: BrokerProcess;
+  let zbc: ZeebeClient;
+
+  beforeAll(async () => {
+    broker = await BrokerProcess.start({ exportJsonl: true });
+  });
+  afterAll(async () => {
+    await broker?.dispose();
+  });
+  beforeEach(() => {
+    zbc = camundaClient(broker);
+  });
+  afterEach(async () => {
+    await zbc?.close();
+  });
+
+  test('modifyProcessInstance moves the token from a task to a later one, with variables; bad instructions are refused', async () => {
+    // given an instance whose first task is stuck
+    await zbc.deployResource(fixture('modification.bpmn'));
+    const instance = await zbc.createProcessInstance({ bpmnProcessId: 'modification', variables: { orderId: 'm-1', items: ['x'] } });
+    const [stuck] = await zbc.activateJobs({ type: 'a', worker: 'sdk-test', maxJobsToActivate: 1, timeout: 30_000, requestTimeout: 5_000 });
+    // when the token moves from A to C
+    await zbc.modifyProcessInstance({
+      processInstanceKey: instance.processInstanceKey,
+      activateInstructions: [{ elementId: 'C', ancestorElementInstanceKey: '-1', variableInstructions: [{ scopeId: '', variables: { moved: true } }] }],
+      terminateInstructions: [{ elementInstanceKey: stuck.elementInstanceKey }],
+    });
+    // then the rest of the process runs to its end, with the variable set by the modification
+    const seen: unknown[] = [];
+    for (const taskType of ['c', 'd', 'e']) {
+      zbc.createWorker({ taskType, taskHandler: (job) => (seen.push(job.variables.moved), job.complete()) });
+    }
+    await eventually(`process instance ${instance.processInstanceKey} to complete`, () =>
+      processInstanceCompleted(broker.exportedRecords(), instance.processInstanceKey),
+    );
+    expect(seen).toEqual([true, true, true]);
+    const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: { code: number; details: string }) => error);
+    const afterCompletion = await failure(
+      zbc.modifyProcessInstance({ processInstanceKey: instance.processInstanceKey, activateInstructions: [{ elementId: 'nope', ancestorElementInstanceKey: '-1', variableInstructions: [] }] }),
+    );
+    expect(afterCompletion?.code).toBe(5);
+    const other = await zbc.createProcessInstance({ bpmnProcessId: 'modification', variables: { orderId: 'm-2', items: [] } });
+    const invalid = await failure(
+      zbc.modifyProcessInstance({ processInstanceKey: other.processInstanceKey, activateInstructions: [{ elementId: 'E', ancestorElementInstanceKey: '-1', variableInstructions: [] }] }),
+    );
+    expect(invalid).toMatchObject({ code: 3 });
+    expect(invalid?.details).toContain("nested in a multi-instance activity: 'E'");
+  });
+});
+
 describe('@camunda8/sdk: timers survive a restart', () => {
   test('a timer created before the broker stopped fires after it restarted', async () => {
     const broker = await BrokerProcess.start({ exportJsonl: true });

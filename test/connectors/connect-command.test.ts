@@ -28,17 +28,22 @@ describe('tributary connect', () => {
     expect(result.stderr).toContain('inbound[0].correlationKey: Required');
   });
 
-  test('a YAML file is refused with the reason: JSON only until the yaml package is a dependency', async () => {
+  test('a YAML file is read; its problems are reported with their paths, and `tributary broker --connectors` refuses it too', async () => {
     // given
     directory = mkdtempSync(join(tmpdir(), 'tributary-connect-'));
     const file = join(directory, 'connectors.yaml');
-    writeFileSync(file, 'kafka:\n  brokers: [127.0.0.1:9092]\n');
+    writeFileSync(file, 'kafka:\n  brokers: [127.0.0.1:9092]\ninbound:\n  - name: orders\n    topic: orders\n    action: create-instance\n    variables: "=value +"\n');
 
     // when
-    const result = await tributaryCli(['connect', '--connectors', file]);
+    const connect = await tributaryCli(['connect', '--connectors', file]);
+    const broker = await tributaryCli(['broker', '--connectors', file, '--data-dir', join(directory, 'data'), '--port', '0', '--monitoring-port', '0']);
 
     // then
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('is YAML, which is not supported yet');
+    for (const result of [connect, broker]) {
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(`Error: ${file} has 2 problem(s):`);
+      expect(result.stderr).toContain('inbound[0].bpmnProcessId: Required');
+      expect(result.stderr).toContain('inbound[0].variables: Invalid FEEL expression');
+    }
   });
 });

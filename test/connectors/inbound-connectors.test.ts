@@ -118,7 +118,7 @@ describe('inbound Kafka connectors', () => {
       await produce(kafka.bootstrap, topic, ['{"id":"o-1","total":5}', '{broken', '{"id":"o-2","total":0}', '{"id":"o-3","total":7}']);
 
       // when
-      const connect = spawn(process.execPath, [join(REPOSITORY_ROOT, 'bin', 'tributary'), 'connect', '--connectors', file, '--address', broker.address, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const connect = spawn(process.execPath, [join(REPOSITORY_ROOT, 'bin', 'tributary'), 'connect', '--connectors', file, '--address', broker.address, '--json', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       connect.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       connect.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -140,6 +140,12 @@ describe('inbound Kafka connectors', () => {
         expect(deadLetters[0].headers[DEAD_LETTER_HEADERS.reason]).toMatch(/^Expected the record value to be JSON/);
         expect(deadLetters[0].headers.source).toBe('test');
         await eventually('the connector to report every record', () => output.split('\n').filter((line) => line.startsWith('{')).length >= 4);
+        const metricsPort = /Connector metrics on port (\d+)/.exec(output)?.[1];
+        const lag = await eventually('the lag of the topic\'s partition on /metrics', async () => {
+          const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          return /^tributary_connector_consumer_lag_records\{connector="orders",group="tributary-orders",topic="[^"]+",partition="0"\} (\d+)$/m.exec(body)?.[1] === '0' && body;
+        }, 20_000);
+        expect(lag).toContain('tributary_connector_records_total{connector="orders",outcome="delivered"} 2');
       } finally {
         await stop(connect);
       }
@@ -183,6 +189,38 @@ describe('inbound Kafka connectors', () => {
       expect(replay.events.map((event) => event.kind)).toEqual(['duplicate', 'duplicate', 'duplicate']);
       const published = broker.exportedRecords().filter((record) => record.valueType === 'MESSAGE' && record.intent === 'PUBLISHED' && String(record.value.messageId).startsWith(`${topic}-`));
       expect(published.map((record) => record.value.messageId).sort()).toEqual([`${topic}-0-0`, `${topic}-0-1`, `${topic}-0-2`]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    'replaying create-instance records in a new consumer group starts no second instance: the gateway answers with the first ones',
+    async () => {
+      // given
+      const { kafka, broker, client, prefix } = started();
+      const topic = `${prefix}-replayed-orders`;
+      await produce(kafka.bootstrap, topic, ['{"id":"r-1"}', '{"id":"r-2"}', '{"id":"r-3"}']);
+      const inbound = { name: 'replayed', topic, action: 'create-instance', bpmnProcessId: ORDER_PROCESS, variables: '={replayedOrderId: value.id}' };
+      const instanceKeys = (events: ConnectorEvent[]) => events.map((event) => (event.kind === 'delivered' ? event.receipt.processInstanceKey : event.kind)).sort();
+      const first = await runConnectors({ kafka: { brokers: [kafka.bootstrap] }, inbound: [{ ...inbound, groupId: `${prefix}-first` }], outbound: false }, client);
+      try {
+        await eventually('three records delivered', () => first.events.length >= 3, 45_000);
+      } finally {
+        await first.runner.close();
+      }
+
+      // when the same offsets are consumed again by a new group (as after a crash before the offset commit)
+      const replay = await runConnectors({ kafka: { brokers: [kafka.bootstrap] }, inbound: [{ ...inbound, groupId: `${prefix}-replay` }], outbound: false }, client);
+      try {
+        await eventually('the replayed records to be settled', () => replay.events.length >= 3, 45_000);
+      } finally {
+        await replay.runner.close();
+      }
+
+      // then
+      expect(instanceKeys(replay.events)).toEqual(instanceKeys(first.events));
+      await eventually('the instances to be exported', () => variableValues(broker, 'replayedOrderId').length >= 3, 20_000);
+      expect(variableValues(broker, 'replayedOrderId').sort()).toEqual(['"r-1"', '"r-2"', '"r-3"']);
     },
     TEST_TIMEOUT_MS,
   );

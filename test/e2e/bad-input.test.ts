@@ -70,6 +70,23 @@ describe('bad requests to a broker process', () => {
     await expectStillServes(broker, client);
   });
 
+  test('a model with several bad events is refused with one INVALID_ARGUMENT naming every problem', async () => {
+    // when
+    const outcome = await client.call('DeployResource', { resources: [fixture('bad-models.bpmn')] });
+
+    // then
+    expectRefused(
+      outcome,
+      'INVALID_ARGUMENT',
+      'bad-models.bpmn',
+      /Element: choose\n.*points to 'task'/,
+      /Element: wait-for-payment\n.*Must have a message name/,
+      /Element: cool-down\n.*ISO 8601/,
+      /Element: deadline\n.*'next monday'/,
+    );
+    await expectStillServes(broker, client);
+  });
+
   test('a deployment with one bad resource deploys none of them', async () => {
     // when
     const outcome = await client.call('DeployResource', { resources: [fixture('order-process.bpmn'), fixture('malformed-xml.bpmn')] });

@@ -216,7 +216,14 @@ describe('Kafka exporter with a real Kafka broker', () => {
       expect(decoded).toMatchObject({ partitionId: expected.partitionId, valueType: expected.valueType, intent: expected.intent, recordType: expected.recordType });
       expect(decoded.key).toBe(BigInt(expected.key));
       expect(JSON.parse(decoded.value)).toEqual(expected.value);
+      // Typed value types carry their value as Avro fields too, longs as bigints.
+      if (expected.valueType === 'PROCESS_INSTANCE' && expected.recordType === 'EVENT') {
+        expect(decoded.typedValue).toMatchObject({ elementId: expected.value.elementId, bpmnProcessId: PROCESS_ID, processInstanceKey: BigInt(expected.value.processInstanceKey) });
+      }
+      if (expected.valueType === 'JOB' && expected.intent === 'CREATED') expect(decoded.typedValue).toMatchObject({ type: JOB_TYPE, retries: expected.value.retries });
     }
+    const typedSubject = `http://127.0.0.1:${registryPort}/subjects/${topicPrefix}-job-value/versions/latest`;
+    expect(JSON.parse(((await (await fetch(typedSubject)).json()) as { schema: string }).schema).fields.map((field: { name: string }) => field.name)).toContain('typedValue');
     const subjects = (await (await fetch(`http://127.0.0.1:${registryPort}/subjects`)).json()) as string[];
     expect(subjects).toContain(`${topicPrefix}-process-instance-value`);
 

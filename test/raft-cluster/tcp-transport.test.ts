@@ -54,6 +54,24 @@ describe('TcpTransport', () => {
     expect(first.transport.peerStatus(2)).toMatchObject({ connected: true, droppedFrames: 0 });
   });
 
+  it('carries application messages on their channel beside the Raft messages', async () => {
+    // given
+    const second = await start(2, [[1, undefined]]);
+    const first = await start(1, [[2, second.address]]);
+    const received: string[] = [];
+    second.transport.subscribeApplication(1, (from, bytes) => received.push(`${from}:${bytes.toString()}`));
+
+    // when
+    first.transport.sendApplication(2, 1, Buffer.from('forwarded command'));
+    first.transport.sendApplication(2, 9, Buffer.from('nobody listens'));
+    first.transport.send(7, heartbeat(1, 2, 3));
+
+    // then
+    await waitFor(() => second.received.length === 1, 2_000, 'the Raft message');
+    expect(received).toEqual(['1:forwarded command']);
+    expect(second.warnings).toEqual([]);
+  });
+
   it('refuses a node of another cluster', async () => {
     // given
     const second = await start(2, [[1, undefined]], { clusterId: 'payments' });

@@ -50,6 +50,8 @@ export interface SimulationStats extends ReplicaStats {
   messagesDropped: number;
   messagesDuplicated: number;
   syncs: number;
+  /** Restarts after a crash between a snapshot install and the log reset: RaftServer.open repairs the same way. */
+  logsReplacedOnRecovery: number;
 }
 
 export interface SimulationResult {
@@ -455,6 +457,7 @@ export class ClusterSimulation {
       messagesDropped: this.network.droppedCount,
       messagesDuplicated: this.network.duplicatedCount,
       syncs: this.replicas.reduce((sum, replica) => sum + replica.disk.syncCount, 0),
+      logsReplacedOnRecovery: this.replicas.reduce((sum, replica) => sum + replica.disk.logsReplacedOnRecovery, 0),
     };
   }
 
@@ -509,7 +512,13 @@ function emptyStats(replicaCount: number): SimulationStats {
     messagesDropped: 0,
     messagesDuplicated: 0,
     syncs: 0,
+    logsReplacedOnRecovery: 0,
     truncations: 0,
+    proposalsReportedCommitted: 0,
+    proposalsReportedLost: 0,
+    proposalsOutcomeUnknown: 0,
+    proposalsOutcomeUnknownButCommitted: 0,
+    snapshotTransfersInterrupted: 0,
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
     snapshotChunksReceived: 0,

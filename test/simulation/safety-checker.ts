@@ -46,6 +46,11 @@ export class SafetyChecker {
     return this.committed.length - 1;
   }
 
+  /** The committed entry at index, undefined beyond the history. */
+  committedEntryAt(index: number): Pick<RaftEntry, 'term' | 'payload'> | undefined {
+    return index >= 1 ? this.committed[index] : undefined;
+  }
+
   committedPayloadAt(index: number): Uint8Array {
     const entry = this.committed[index];
     if (entry === undefined) throw new Error(`Simulator bug: entry ${index} is not committed`);

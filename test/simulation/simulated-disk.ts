@@ -43,6 +43,8 @@ export class SimulatedDisk {
   /** The sync in flight: the writes it covers, the hard state it carries and the index it makes durable. */
   private syncing: { writeCount: number; hardState: { hardState: HardState; version: number } | undefined; upToIndex: number } | undefined;
   syncCount = 0;
+  /** Restarts that found a durable snapshot the log does not continue (a crash between an install and the log reset). */
+  logsReplacedOnRecovery = 0;
 
   get syncInFlight(): boolean {
     return this.syncing !== undefined;
@@ -161,7 +163,10 @@ export class SimulatedDisk {
     if (snapshot !== undefined) {
       if (log.firstIndex > snapshot.index + 1) throw new Error(`Simulator bug: the durable log starts at ${log.firstIndex}, after the snapshot at ${snapshot.index}`);
       const continues = snapshot.index <= log.lastIndex && (snapshot.index === log.firstIndex - 1 || log.termAt(snapshot.index) === snapshot.term);
-      if (!continues) log.reset(snapshot.index + 1);
+      if (!continues) {
+        log.reset(snapshot.index + 1);
+        this.logsReplacedOnRecovery++;
+      }
     }
     this.durableLog = log.clone();
     this.view = log;

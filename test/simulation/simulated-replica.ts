@@ -1,6 +1,6 @@
 import { RaftNode, type ProposeResult, type RaftConfigInput, type RaftEntry, type RaftMessage, type Ready, type ReceivedSnapshotChunk, type ReplicaId, type SnapshotMetadata } from '../../src/raft/index.js';
 import type { Prng } from './prng.js';
-import type { SafetyChecker } from './safety-checker.js';
+import { SafetyViolation, type SafetyChecker } from './safety-checker.js';
 import { SimulatedDisk } from './simulated-disk.js';
 import { SimulatedStateMachine } from './simulated-state-machine.js';
 
@@ -18,6 +18,16 @@ export interface ReplicaEnvironment {
 
 export interface ReplicaStats {
   truncations: number;
+  /** Proposals a client was told committed: the entry at their index committed with their term. */
+  proposalsReportedCommitted: number;
+  /** Proposals a client was told did not commit: another term's entry committed at their index (a deposed leader's). */
+  proposalsReportedLost: number;
+  /** Proposals whose outcome a replica cannot know: a received snapshot covered them while they were pending. */
+  proposalsOutcomeUnknown: number;
+  /** Of those, the ones that had in fact committed: telling the client they did not would be a lie. */
+  proposalsOutcomeUnknownButCommitted: number;
+  /** Crashes of a replica in the middle of receiving a snapshot. */
+  snapshotTransfersInterrupted: number;
   snapshotsTaken: number;
   snapshotsInstalled: number;
   snapshotChunksReceived: number;
@@ -41,6 +51,11 @@ export class SimulatedReplica {
   incarnation = 0;
   private incoming: IncomingSnapshot | undefined;
   private logLostOnNextStart = false;
+  /**
+   * Proposals accepted by this replica and not settled yet, by index, as RaftServer keeps them: settled committed
+   * when the entry at their index commits with their term, lost when it commits with another.
+   */
+  private readonly pendingProposals = new Map<number, { term: number; payload: Uint8Array }>();
 
   constructor(
     readonly replicaId: ReplicaId,
@@ -82,8 +97,11 @@ export class SimulatedReplica {
   }
 
   crash(): void {
+    if (this.incoming !== undefined) this.environment.stats.snapshotTransfersInterrupted++;
     this.node = undefined;
     this.incoming = undefined;
+    // A server that stops rejects what is pending as closed: the client does not learn the outcome.
+    this.pendingProposals.clear();
     this.disk.crash(this.environment.prng);
     this.incarnation++;
   }
@@ -114,6 +132,7 @@ export class SimulatedReplica {
   propose(payload: Uint8Array): ProposeResult {
     if (this.node === undefined) return { accepted: false, reason: 'not-leader', leaderId: undefined };
     const result = this.node.propose([payload]);
+    if (result.accepted) this.pendingProposals.set(result.firstIndex, { term: result.term, payload });
     this.drain();
     return result;
   }
@@ -134,6 +153,7 @@ export class SimulatedReplica {
     this.stateMachine = SimulatedStateMachine.decodeSnapshot(bytes);
     if (this.stateMachine.appliedIndex !== snapshot.index) throw new Error(`Simulator bug: snapshot ${snapshot.index} holds state ${this.stateMachine.appliedIndex}`);
     this.environment.checker.onDiscard(this.replicaId, this.node.status.term, snapshot.index);
+    this.settleProposalsCoveredBy(snapshot.index);
     this.disk.resetLog(snapshot.index + 1);
     this.node.snapshotInstalled(snapshot.index, snapshot.term);
     this.environment.checker.onSnapshotInstalled(this.replicaId, snapshot.index, this.stateMachine.hash);
@@ -200,9 +220,46 @@ export class SimulatedReplica {
   }
 
   private apply(node: RaftNode, entry: RaftEntry): void {
+    this.settleProposal(entry);
     this.stateMachine.apply(entry);
     this.environment.stats.entriesApplied++;
     this.environment.checker.onApply(this.replicaId, entry, node.status.term, this.stateMachine.hash);
+  }
+
+  /**
+   * RaftServer's rule for telling a client its proposal's outcome, checked against the committed history: an entry
+   * at the proposal's index with the proposal's term is the proposal (log matching), so it committed; any other
+   * term means it never will. A client told "committed" must find its own payload there.
+   */
+  private settleProposal(entry: RaftEntry): void {
+    const proposal = this.pendingProposals.get(entry.index);
+    if (proposal === undefined) return;
+    this.pendingProposals.delete(entry.index);
+    if (proposal.term !== entry.term) {
+      this.environment.stats.proposalsReportedLost++;
+      return;
+    }
+    if (!samePayload(proposal.payload, entry.payload)) {
+      throw new SafetyViolation(`Replica ${this.replicaId} would report its proposal at ${entry.index} (term ${proposal.term}) committed, but another payload committed there`);
+    }
+    this.environment.stats.proposalsReportedCommitted++;
+  }
+
+  /**
+   * A snapshot replaces the entries up to snapshotIndex unseen: the replica cannot tell whether a proposal it held
+   * there committed (its entry may be the one the snapshot covers, or one a later leader replaced), so the client
+   * must hear "unknown", never "did not commit". The history says which it was; the count shows the case happens.
+   */
+  private settleProposalsCoveredBy(snapshotIndex: number): void {
+    for (const [index, proposal] of this.pendingProposals) {
+      if (index > snapshotIndex) continue;
+      this.pendingProposals.delete(index);
+      this.environment.stats.proposalsOutcomeUnknown++;
+      const committed = this.environment.checker.committedEntryAt(index);
+      if (committed !== undefined && committed.term === proposal.term && samePayload(committed.payload, proposal.payload)) {
+        this.environment.stats.proposalsOutcomeUnknownButCommitted++;
+      }
+    }
   }
 
   private writeChunk(chunk: ReceivedSnapshotChunk): void {
@@ -230,4 +287,10 @@ export class SimulatedReplica {
   private requestSync(): void {
     if (this.disk.startSync()) this.environment.scheduleSync(this, this.incarnation);
   }
+}
+
+function samePayload(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.byteLength !== right.byteLength) return false;
+  for (let position = 0; position < left.byteLength; position++) if (left[position] !== right[position]) return false;
+  return true;
 }

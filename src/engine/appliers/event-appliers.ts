@@ -9,9 +9,13 @@ import {
   signalAppliers,
   timerAndTriggerAppliers,
 } from './event-subscription-appliers.js';
+import { compensationSubscriptionAppliers, escalationAppliers } from './escalation-compensation-appliers.js';
 import { jobAppliers } from './job-appliers.js';
+import { exporterAppliers, schemaAppliers } from './exporter-schema-appliers.js';
+import { creationAppliers } from './creation-appliers.js';
 import { deploymentAppliers, incidentAppliers, variableAppliers } from './other-appliers.js';
 import { processInstanceAppliers } from './process-instance-appliers.js';
+import { processInstanceModificationAppliers } from './process-instance-modification-appliers.js';
 
 /**
  * The one table of which applier handles which event, keyed by `VALUE_TYPE.INTENT`. Appliers are the only code
@@ -24,6 +28,8 @@ export class EventAppliers {
     this.table = new Map([
       ...deploymentAppliers(state),
       ...processInstanceAppliers(state, processes),
+      ...processInstanceModificationAppliers(state, processes),
+      ...creationAppliers(state),
       ...jobAppliers(state),
       ...variableAppliers(state),
       ...incidentAppliers(state),
@@ -33,6 +39,10 @@ export class EventAppliers {
       ...messageStartEventAppliers(state),
       ...timerAndTriggerAppliers(state),
       ...signalAppliers(state),
+      ...exporterAppliers(state),
+      ...schemaAppliers(state),
+      ...escalationAppliers(),
+      ...compensationSubscriptionAppliers(state),
     ]);
   }
 

@@ -13,7 +13,6 @@ export function deploymentAppliers(state: EngineState): [string, Applier][] {
     ['PROCESS.DELETED', (record) => state.processes.deleteProcess((record.value as unknown as ProcessRecordValue).processDefinitionKey)],
     ['RESOURCE_DELETION.DELETING', nothing],
     ['RESOURCE_DELETION.DELETED', nothing],
-    ['PROCESS_INSTANCE_CREATION.CREATED', nothing],
   ];
 }
 
@@ -29,10 +28,19 @@ export function variableAppliers(state: EngineState): [string, Applier][] {
   ];
 }
 
-/** INCIDENT events. Resolving a job's incident makes the job activatable again (its retries were checked). */
+/**
+ * INCIDENT events. A job with an incident is not activatable; resolving the incident makes it activatable again (its
+ * retries were checked).
+ */
 export function incidentAppliers(state: EngineState): [string, Applier][] {
   return [
-    ['INCIDENT.CREATED', (record) => state.incidents.createIncident(record.key, record.value as unknown as IncidentRecordValue)],
+    ['INCIDENT.CREATED', (record) => {
+      const incident = record.value as unknown as IncidentRecordValue;
+      state.incidents.createIncident(record.key, incident);
+      // A job incident raised on an activatable job (one too large to activate) takes it out of activation.
+      const job = incident.jobKey >= 0n ? state.jobs.getJob(incident.jobKey) : undefined;
+      if (job && job.state === 'ACTIVATABLE') state.jobs.putJob(incident.jobKey, 'FAILED', { ...job.value, recurringTime: -1 });
+    }],
     ['INCIDENT.RESOLVED', (record) => {
       const incident = record.value as unknown as IncidentRecordValue;
       state.incidents.deleteIncident(record.key);

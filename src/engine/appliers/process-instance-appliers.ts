@@ -14,7 +14,11 @@ export function processInstanceAppliers(state: EngineState, processes: ProcessCa
   const remove: Applier = (record) => {
     instances.removeInstance(record.key);
     state.variables.removeScope(record.key);
-    if ((record.value as unknown as ProcessInstanceRecordValue).bpmnElementType === 'PROCESS') state.messages.removeActiveInstance(record.key);
+    if ((record.value as unknown as ProcessInstanceRecordValue).bpmnElementType === 'PROCESS') {
+      state.messages.removeActiveInstance(record.key);
+      // A terminated instance leaves its compensation subscriptions behind (a completed one deleted them already).
+      state.compensationSubscriptions.removeSubscriptionsOf(record.key);
+    }
   };
   return [
     ['PROCESS_INSTANCE.ELEMENT_ACTIVATING', (record) => applyActivating(record, state, processes)],
@@ -41,6 +45,8 @@ function applyActivating(record: Record, state: EngineState, processes: ProcessC
     state.elementInstances.updateInstance(value.parentElementInstanceKey, () => ({ calledChildInstanceKey: record.key }));
   }
   if (isActivatedWithoutFlow(value.bpmnElementType, value.bpmnEventType)) return;
+  // Compensation handlers are activated by a compensation throw event, not over a flow.
+  if (processes.get(value.processDefinitionKey).elements.get(value.elementId)?.isForCompensation) return;
   // Inner instances of a multi-instance activity are activated by their body, not over a flow.
   if (state.elementInstances.getInstance(value.flowScopeKey)?.value.bpmnElementType === 'MULTI_INSTANCE_BODY') return;
   // Every other element is reached over sequence flows: its activation consumes their tokens.

@@ -4,7 +4,9 @@ import type { ProcessCache } from '../process-cache.js';
 import type { Writers } from '../writers.js';
 import { CommandSender } from './command-sender.js';
 import { ElementBehavior } from './element-behavior.js';
+import { CompensationBehavior } from './compensation-behavior.js';
 import { ErrorBehavior } from './error-behavior.js';
+import { EscalationBehavior } from './escalation-behavior.js';
 import { EventSubscriptionBehavior } from './event-subscription-behavior.js';
 import { EventTriggerBehavior } from './event-trigger-behavior.js';
 import { IncidentBehavior } from './incident-behavior.js';
@@ -33,6 +35,8 @@ export class Behaviors {
   readonly eventSubscriptions: EventSubscriptionBehavior;
   readonly messages: MessageCorrelationBehavior;
   readonly errors: ErrorBehavior;
+  readonly escalations: EscalationBehavior;
+  readonly compensations: CompensationBehavior;
   readonly multiInstance: MultiInstanceBehavior;
 
   constructor(options: BehaviorsOptions) {
@@ -46,6 +50,8 @@ export class Behaviors {
     this.eventSubscriptions = new EventSubscriptionBehavior(partitionId, state, writers, this.commands, this.incidents, this.variables);
     this.messages = new MessageCorrelationBehavior(partitionId, state, writers, this.commands, this.eventTriggers);
     this.errors = new ErrorBehavior(state, processes, this.variables, this.eventTriggers);
+    this.escalations = new EscalationBehavior(state, writers, processes, this.eventTriggers);
+    this.compensations = new CompensationBehavior(state, writers, processes, this.elements);
     this.multiInstance = new MultiInstanceBehavior(state, this.elements, this.variables, this.incidents);
   }
 }

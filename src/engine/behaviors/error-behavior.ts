@@ -25,9 +25,12 @@ export class ErrorBehavior {
     for (let depth = 0; instance && depth < SCOPE_DEPTH_MAX; depth++) {
       const process = this.processes.get(instance.value.processDefinitionKey);
       const element = instance.value.bpmnElementType === 'PROCESS' ? process : process.elements.get(instance.value.elementId);
-      // The boundary events of a multi-instance activity belong to its body, not to its inner instances.
-      const isInner = element?.multiInstance !== undefined && instance.value.bpmnElementType !== 'MULTI_INSTANCE_BODY';
-      const catchEvent = element && !isInner ? this.findCatchEvent(element, errorCode, this.variables.lookup(instance.key)) : undefined;
+      // The boundary events of a multi-instance activity belong to its body; its event subprocesses to the inner
+      // instances, so an error caught inside starts the event subprocess in the inner instance that threw it.
+      const isBody = instance.value.bpmnElementType === 'MULTI_INSTANCE_BODY';
+      const isInner = element?.multiInstance !== undefined && !isBody;
+      const where = { inside: !isBody, boundary: !isInner };
+      const catchEvent = element ? this.findCatchEvent(element, where, errorCode, this.variables.lookup(instance.key)) : undefined;
       if (catchEvent && this.catchOn(instance, catchEvent, variables)) return true;
       // From a called process, the error goes on to its call activity, as in Zeebe.
       const next = instance.value.flowScopeKey >= 0n ? instance.value.flowScopeKey : instance.value.parentElementInstanceKey;
@@ -40,10 +43,16 @@ export class ErrorBehavior {
     return this.eventTriggers.trigger(instance, catchEvent.id, variables);
   }
 
-  private findCatchEvent(element: ExecutableFlowNode, errorCode: string, lookup: VariableLookup): ExecutableFlowNode | undefined {
+  private findCatchEvent(
+    element: ExecutableFlowNode,
+    where: { inside: boolean; boundary: boolean },
+    errorCode: string,
+    lookup: VariableLookup,
+  ): ExecutableFlowNode | undefined {
     // Inside a scope, its error event subprocesses catch first; then the boundary events on it.
-    const eventSubProcessStarts = (element.eventSubProcessStarts ?? []).filter((event) => event.bpmnEventType === 'ERROR');
-    const catchEvents = [...eventSubProcessStarts, ...element.boundaryEvents.filter((event) => event.bpmnEventType === 'ERROR')];
+    const isError = (event: ExecutableFlowNode) => event.bpmnEventType === 'ERROR';
+    const eventSubProcessStarts = where.inside ? (element.eventSubProcessStarts ?? []).filter(isError) : [];
+    const catchEvents = [...eventSubProcessStarts, ...(where.boundary ? element.boundaryEvents.filter(isError) : [])];
     const byCode = catchEvents.find((event) => {
       const code = event.error?.errorCode?.evaluate(lookup);
       return code?.ok === true && String(code.value) === errorCode;

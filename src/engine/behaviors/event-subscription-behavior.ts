@@ -2,6 +2,7 @@ import {
   addDuration,
   evaluateString,
   expressionText,
+  nextCronTime,
   parseCycle,
   parseDate,
   parseDuration,
@@ -272,17 +273,34 @@ export function scheduleTimer(timer: TimerDefinition, lookup: VariableLookup, no
   }
   const cycle = parseCycle(text.value);
   if (!cycle.ok) return cycle;
+  if (cycle.value.cron) {
+    const next = nextCronTime(cycle.value.cron, nowMs);
+    if (next === undefined) return { ok: false, message: `The cron expression '${text.value}' never fires` };
+    return { ok: true, value: { dueDate: next, repetitions: -1 } };
+  }
   const dueDate = cycle.value.startMs ?? addDuration(nowMs, cycle.value.duration);
   return { ok: true, value: { dueDate, repetitions: cycle.value.repetitions } };
 }
 
-/** The next firing of a repeating timer after one fired, or undefined when it is done. */
-export function nextTimerSchedule(timer: TimerDefinition, lookup: VariableLookup, fired: TimerRecordValue): TimerSchedule | undefined {
+/**
+ * The next firing of a repeating timer after one fired, or undefined when it is done. A cron cycle fires next at
+ * its first time after nowMs (the trigger command's timestamp), so that times missed while down are not repeated.
+ */
+export function nextTimerSchedule(
+  timer: TimerDefinition,
+  lookup: VariableLookup,
+  fired: TimerRecordValue,
+  nowMs = fired.dueDate,
+): TimerSchedule | undefined {
   if (timer.kind !== 'cycle' || (fired.repetitions !== -1 && fired.repetitions <= 1)) return undefined;
   const text = evaluateString(timer.expression, lookup);
   if (!text.ok) return undefined;
   const cycle = parseCycle(text.value);
   if (!cycle.ok) return undefined;
+  if (cycle.value.cron) {
+    const next = nextCronTime(cycle.value.cron, Math.max(fired.dueDate, nowMs));
+    return next === undefined ? undefined : { dueDate: next, repetitions: -1 };
+  }
   return {
     dueDate: addDuration(fired.dueDate, cycle.value.duration),
     repetitions: fired.repetitions === -1 ? -1 : fired.repetitions - 1,

@@ -12,6 +12,7 @@ export type IncidentErrorType =
   | 'CALLED_ELEMENT_ERROR'
   | 'EXTRACT_VALUE_ERROR'
   | 'IO_MAPPING_ERROR'
+  | 'MESSAGE_SIZE_EXCEEDED'
   | 'UNKNOWN';
 
 /** Raises and resolves incidents. An element with an incident stays where it stopped until it is resolved. */

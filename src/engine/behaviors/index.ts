@@ -1,7 +1,9 @@
 export * from './behaviors.js';
 export * from './command-sender.js';
 export * from './element-behavior.js';
+export * from './compensation-behavior.js';
 export * from './error-behavior.js';
+export * from './escalation-behavior.js';
 export * from './event-subscription-behavior.js';
 export * from './event-trigger-behavior.js';
 export * from './incident-behavior.js';
@@ -9,4 +11,5 @@ export * from './job-behavior.js';
 export * from './mapping-behavior.js';
 export * from './message-correlation-behavior.js';
 export * from './multi-instance-behavior.js';
+export * from './start-event-subscriptions.js';
 export * from './variable-behavior.js';

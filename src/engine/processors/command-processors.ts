@@ -29,8 +29,13 @@ import { ResourceDeletionDeleteProcessor } from './resource/ResourceDeletionDele
 import { SignalBroadcastProcessor } from './signal/SignalBroadcastProcessor.js';
 import { TimerTriggerProcessor } from './timer/TimerTriggerProcessor.js';
 import { ProcessInstanceCancelProcessor } from './process-instance/ProcessInstanceCancelProcessor.js';
+import { ProcessInstanceModificationModifyProcessor } from './process-instance/ProcessInstanceModificationModifyProcessor.js';
 import { ProcessInstanceCreationCreateProcessor } from './process-instance/ProcessInstanceCreationCreateProcessor.js';
 import { VariableDocumentUpdateProcessor } from './variable/VariableDocumentUpdateProcessor.js';
+import { ExporterDeletePositionProcessor, ExporterUpdatePositionProcessor } from './exporter/ExporterPositionProcessors.js';
+import { SchemaDeleteConfigProcessor, SchemaImportProcessor, SchemaUpdateConfigProcessor } from './schema/SchemaConfigProcessors.js';
+import { SchemaDeleteSubjectProcessor, SchemaDeleteVersionProcessor } from './schema/SchemaDeleteProcessors.js';
+import { SchemaRegisterProcessor } from './schema/SchemaRegisterProcessor.js';
 
 const bpmn = new BpmnStreamProcessor();
 const creation = new ProcessInstanceCreationCreateProcessor();
@@ -43,6 +48,7 @@ export const COMMAND_PROCESSORS: ReadonlyMap<string, CommandProcessor> = new Map
   ['PROCESS_INSTANCE_CREATION.CREATE', creation],
   ['PROCESS_INSTANCE_CREATION.CREATE_WITH_AWAITING_RESULT', creation],
   ['PROCESS_INSTANCE.CANCEL', new ProcessInstanceCancelProcessor()],
+  ['PROCESS_INSTANCE_MODIFICATION.MODIFY', new ProcessInstanceModificationModifyProcessor()],
   ['PROCESS_INSTANCE.ACTIVATE_ELEMENT', bpmn],
   ['PROCESS_INSTANCE.COMPLETE_ELEMENT', bpmn],
   ['PROCESS_INSTANCE.TERMINATE_ELEMENT', bpmn],
@@ -68,4 +74,12 @@ export const COMMAND_PROCESSORS: ReadonlyMap<string, CommandProcessor> = new Map
   ['PROCESS_MESSAGE_SUBSCRIPTION.DELETE', new ProcessMessageSubscriptionDeleteProcessor()],
   ['TIMER.TRIGGER', new TimerTriggerProcessor()],
   ['SIGNAL.BROADCAST', new SignalBroadcastProcessor()],
+  ['EXPORTER.UPDATE_POSITION', new ExporterUpdatePositionProcessor()],
+  ['EXPORTER.DELETE_POSITION', new ExporterDeletePositionProcessor()],
+  ['SCHEMA.REGISTER', new SchemaRegisterProcessor()],
+  ['SCHEMA.DELETE_SUBJECT', new SchemaDeleteSubjectProcessor()],
+  ['SCHEMA.DELETE_VERSION', new SchemaDeleteVersionProcessor()],
+  ['SCHEMA.UPDATE_CONFIG', new SchemaUpdateConfigProcessor()],
+  ['SCHEMA.DELETE_CONFIG', new SchemaDeleteConfigProcessor()],
+  ['SCHEMA.IMPORT', new SchemaImportProcessor()],
 ]);

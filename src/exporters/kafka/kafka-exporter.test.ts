@@ -1,7 +1,9 @@
+import avro from 'avsc';
 import { describe, expect, test } from 'vitest';
 import type { Record } from '../../protocol/index.js';
 import type { ExporterContext } from '../exporter.js';
-import { avroType, confluentSplit, recordSchemaText } from './avro.js';
+import { compatibilityProblems, parseAvroSchema } from '../../protocol/schema-registry/index.js';
+import { avroType, confluentSplit, recordSchemaText, recordSchemaTextFor, TYPED_VALUE_TYPES } from './avro.js';
 import { KafkaExporter } from './kafka-exporter.js';
 import type { KafkaMessage, KafkaProducer } from './kafka-producer.js';
 import type { SchemaRegistryClient } from './schema-registry-client.js';
@@ -146,10 +148,65 @@ describe('KafkaExporter', () => {
     const { schemaId, body } = confluentSplit(message.value);
     expect(schemaId).toBe(42);
     expect(registered[0][0]).toBe('tributary-process-instance-value');
-    const decoded = avroType(recordSchemaText()).fromBuffer(body);
+    expect(registered[0][1]).toBe(recordSchemaTextFor('PROCESS_INSTANCE'));
+    const decoded = avroType(registered[0][1]).fromBuffer(body);
     expect(decoded).toMatchObject({ partitionId: 5, position: 1n, key: PARTITION_5_KEY, processInstanceKey: PARTITION_5_KEY - 1n, bpmnProcessId: 'order', intent: 'ELEMENT_ACTIVATED' });
     expect(JSON.parse(decoded.value)).toEqual({ bpmnProcessId: 'order', processInstanceKey: Number(PARTITION_5_KEY - 1n) });
     expect(decoded.value).toContain(`"processInstanceKey":${PARTITION_5_KEY - 1n}`);
+  });
+
+  test('writes typed values for the value types with a schema in schemas/values/, and record.avsc alone for the others', async () => {
+    // given
+    const registered = new Map<string, string>();
+    const schemaRegistry: SchemaRegistryClient = {
+      register: async (subject, schema) => {
+        registered.set(subject, schema);
+        return registered.size;
+      },
+    };
+    const producer = new FakeProducer();
+    const exporter = new KafkaExporter({ producer, format: 'avro', schemaRegistry });
+    await exporter.open(contextRecording([]));
+    const job = {
+      type: 'pay', worker: 'w1', retries: 3, retryBackoff: 0, recurringTime: -1, deadline: 1_700_000_060_000, timeout: 60_000, errorMessage: '', errorCode: '',
+      customHeaders: { region: 'eu' }, variables: { amount: 12, big: PARTITION_5_KEY }, processInstanceKey: PARTITION_5_KEY - 1n, bpmnProcessId: 'order',
+      processDefinitionVersion: 2, processDefinitionKey: 2251799813685249n, elementId: 'pay', elementInstanceKey: PARTITION_5_KEY - 2n, tenantId: '<default>',
+      jobKind: 'BPMN_ELEMENT', jobListenerEventType: 'UNSPECIFIED', changedAttributes: [],
+    };
+    const resource = new Uint8Array([60, 63, 120]);
+
+    // when
+    await exporter.export([
+      record(1, { valueType: 'JOB', intent: 'CREATED', key: PARTITION_5_KEY, value: job }),
+      record(2, { valueType: 'JOB', intent: 'COMPLETE', recordType: 'COMMAND', value: { variables: {} } }),
+      record(3, { valueType: 'DEPLOYMENT', intent: 'CREATED', value: { resources: [{ resourceName: 'a.bpmn', resource }], processesMetadata: [], decisionsMetadata: [], decisionRequirementsMetadata: [], formMetadata: [], tenantId: '<default>', deploymentKey: 5n } }),
+      record(4, { valueType: 'TIMER', intent: 'CREATED', value: { dueDate: 5 } }),
+    ]);
+
+    // then
+    const decode = (index: number) => {
+      const message = producer.sent[0][index];
+      return avroType(registered.get(`${message.topic}-value`)!).fromBuffer(confluentSplit(message.value).body);
+    };
+    expect(decode(0).typedValue).toEqual({ ...job, retryBackoff: 0n, recurringTime: -1n, deadline: 1_700_000_060_000n, timeout: 60_000n, variables: `{"amount":12,"big":${PARTITION_5_KEY}}` });
+    expect(decode(1).typedValue).toMatchObject({ type: null, variables: '{}', processInstanceKey: null });
+    expect(decode(2).typedValue).toMatchObject({ resources: [{ resourceName: 'a.bpmn', resource: Buffer.from(resource) }], decisionsMetadata: '[]', deploymentKey: 5n });
+    expect(decode(3).typedValue).toBeUndefined();
+    expect(JSON.parse(decode(3).value)).toEqual({ dueDate: 5 });
+  });
+
+  test('keeps every typed schema BACKWARD compatible with record.avsc, which earlier versions registered under the same subjects', () => {
+    const generic = parseAvroSchema(recordSchemaText());
+    for (const valueType of TYPED_VALUE_TYPES) {
+      const typed = parseAvroSchema(recordSchemaTextFor(valueType));
+      expect(compatibilityProblems('BACKWARD_TRANSITIVE', typed, [{ version: 1, type: generic }])).toEqual([]);
+    }
+  });
+
+  test('gives every schema its own names, so a consumer can parse them all into one avsc registry', () => {
+    const registry = {};
+    const parse = (schema: string) => avro.Type.forSchema(JSON.parse(schema) as avro.Schema, { registry });
+    expect(() => [recordSchemaText(), ...TYPED_VALUE_TYPES.map(recordSchemaTextFor)].forEach(parse)).not.toThrow();
   });
 
   test('refuses a configuration it cannot honour', () => {

@@ -1,7 +1,7 @@
 import type avro from 'avsc';
-import { toExportedJson, type Record } from '../../protocol/index.js';
+import { toExportedJson, type Record, type ValueType } from '../../protocol/index.js';
 import type { Exporter, ExporterContext } from '../exporter.js';
-import { avroType, confluentEncode, recordDatum, recordSchemaText } from './avro.js';
+import { avroType, confluentEncode, recordSchemaTextFor, typedRecordDatum } from './avro.js';
 import type { KafkaMessage, KafkaProducer } from './kafka-producer.js';
 import {
   KAFKA_TOPIC_PREFIX_DEFAULT,
@@ -16,6 +16,9 @@ import {
 import type { SchemaRegistryClient } from './schema-registry-client.js';
 
 export const KAFKA_FORMATS = ['json', 'avro'] as const;
+
+/** The id the Kafka exporter has unless configured otherwise; its acknowledged positions are stored under it. */
+export const KAFKA_EXPORTER_ID = 'kafka';
 export type KafkaFormat = (typeof KAFKA_FORMATS)[number];
 
 export interface KafkaExporterOptions {
@@ -49,11 +52,12 @@ export class KafkaExporter implements Exporter {
   private readonly schemaRegistry: SchemaRegistryClient | undefined;
   private readonly keyField: KafkaKeyField;
   private readonly accepts: RecordFilter;
-  private readonly avro: { type: avro.Type; schema: string } | undefined;
+  /** Each value type's Avro schema, parsed on first use (avro format only). */
+  private readonly avroSchemas = new Map<ValueType, { type: avro.Type; schema: string }>();
   private context: ExporterContext | undefined;
 
   constructor(options: KafkaExporterOptions) {
-    this.id = options.id ?? 'kafka';
+    this.id = options.id ?? KAFKA_EXPORTER_ID;
     this.producer = options.producer;
     this.topicPrefix = options.topicPrefix ?? KAFKA_TOPIC_PREFIX_DEFAULT;
     this.format = options.format ?? 'json';
@@ -65,8 +69,6 @@ export class KafkaExporter implements Exporter {
     }
     if (this.format === 'avro') {
       if (this.schemaRegistry === undefined) throw new Error('Expected a schema registry for the Kafka exporter\'s avro format');
-      const schema = recordSchemaText();
-      this.avro = { type: avroType(schema), schema };
     }
   }
 
@@ -97,8 +99,19 @@ export class KafkaExporter implements Exporter {
   }
 
   private async valueFor(topic: string, record: Record): Promise<Buffer> {
-    if (this.avro === undefined || this.schemaRegistry === undefined) return Buffer.from(toExportedJson(record), 'utf8');
-    const schemaId = await this.schemaRegistry.register(`${topic}-value`, this.avro.schema);
-    return confluentEncode(schemaId, this.avro.type, recordDatum(record));
+    if (this.format !== 'avro' || this.schemaRegistry === undefined) return Buffer.from(toExportedJson(record), 'utf8');
+    const { type, schema } = this.avroSchemaFor(record.valueType);
+    const schemaId = await this.schemaRegistry.register(`${topic}-value`, schema);
+    return confluentEncode(schemaId, type, typedRecordDatum(record, type));
+  }
+
+  private avroSchemaFor(valueType: ValueType): { type: avro.Type; schema: string } {
+    let known = this.avroSchemas.get(valueType);
+    if (known === undefined) {
+      const schema = recordSchemaTextFor(valueType);
+      known = { type: avroType(schema), schema };
+      this.avroSchemas.set(valueType, known);
+    }
+    return known;
   }
 }

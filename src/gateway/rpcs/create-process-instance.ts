@@ -1,3 +1,4 @@
+import type { Metadata } from '@grpc/grpc-js';
 import type { ProcessInstanceCreationRecordValue, ProcessInstanceResultRecordValue } from '../../protocol/index.js';
 import { NO_KEY } from '../../protocol/index.js';
 import { asRecordValue, executeCommand, int64Text, valueOf, type GatewayContext } from '../gateway-context.js';
@@ -10,14 +11,24 @@ import type {
   CreateProcessInstanceWithResultResponse,
 } from '../messages.js';
 import { durationMs, optionalKey, tenantIdOrDefault, TIMER_DELAY_MAX_MS, variablesDocument } from '../request-fields.js';
+import { messagePartition } from './publish-message.js';
+
+/**
+ * gRPC request header with which a client (the Kafka connectors) makes a creation idempotent: a second creation with
+ * the same key within the broker's idempotency window answers with the first instance instead of starting another.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'tributary-idempotency-key';
+/** Bound on the header's length, so that a client cannot make the engine keep large keys. */
+export const IDEMPOTENCY_KEY_LENGTH_MAX = 512;
 
 /** CreateProcessInstance -> PROCESS_INSTANCE_CREATION CREATE on the next partition; answered from CREATED. */
 export async function createProcessInstance(
   context: GatewayContext,
   request: CreateProcessInstanceRequest,
+  metadata?: Metadata,
 ): Promise<CreateProcessInstanceResponse> {
-  const value = creationValue(request, []);
-  const record = await executeCommand(context, context.broker.partitionForNewInstance(), {
+  const value = withIdempotencyKey(creationValue(request, []), metadata);
+  const record = await executeCommand(context, partitionFor(context, value), {
     valueType: 'PROCESS_INSTANCE_CREATION',
     intent: 'CREATE',
     key: NO_KEY,
@@ -40,16 +51,17 @@ export async function createProcessInstance(
 export async function createProcessInstanceWithResult(
   context: GatewayContext,
   request: CreateProcessInstanceWithResultRequest,
+  metadata?: Metadata,
 ): Promise<CreateProcessInstanceWithResultResponse> {
   if (request.request === null || request.request === undefined) {
     throw invalidArgument("Expected a 'request' describing the process instance to create, but none was given", { field: 'request' });
   }
-  const value = creationValue(request.request, request.fetchVariables);
+  const value = withIdempotencyKey(creationValue(request.request, request.fetchVariables), metadata);
   const requestTimeoutMs = durationMs(request.requestTimeout, 'requestTimeout');
   const timeoutMs = requestTimeoutMs > 0 ? Math.min(requestTimeoutMs, TIMER_DELAY_MAX_MS) : context.requestTimeoutDefaultMs;
   const record = await executeCommand(
     context,
-    context.broker.partitionForNewInstance(),
+    partitionFor(context, value),
     { valueType: 'PROCESS_INSTANCE_CREATION', intent: 'CREATE_WITH_AWAITING_RESULT', key: NO_KEY, value: asRecordValue(value) },
     timeoutMs,
   );
@@ -62,6 +74,25 @@ export async function createProcessInstanceWithResult(
     variables: stringifyJson(result.variables),
     tenantId: result.tenantId,
   };
+}
+
+/** The key in the request's `tributary-idempotency-key` header, if it carries one, on the command value. */
+function withIdempotencyKey(value: ProcessInstanceCreationRecordValue, metadata: Metadata | undefined): ProcessInstanceCreationRecordValue {
+  const values = metadata?.get(IDEMPOTENCY_KEY_HEADER) ?? [];
+  if (values.length === 0) return value;
+  const key = String(values[0]);
+  if (values.length > 1 || key.length === 0 || key.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
+    throw invalidArgument(`Expected at most one '${IDEMPOTENCY_KEY_HEADER}' header of 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters, but got ${values.length} of lengths ${values.map((item) => String(item).length).join(', ')}`, { field: IDEMPOTENCY_KEY_HEADER });
+  }
+  return { ...value, idempotencyKey: key };
+}
+
+/**
+ * A creation with an idempotency key goes to the partition the key hashes to, so that a repeated creation meets the
+ * key where the first one left it; others go round-robin.
+ */
+function partitionFor(context: GatewayContext, value: ProcessInstanceCreationRecordValue): number {
+  return value.idempotencyKey === undefined ? context.broker.partitionForNewInstance() : messagePartition(context.broker, value.idempotencyKey);
 }
 
 function creationValue(request: CreateProcessInstanceRequest, fetchVariables: string[]): ProcessInstanceCreationRecordValue {

@@ -3,9 +3,9 @@
  * it is applied, and the state is what applying them in order gives. Replaying the stored events rebuilds it.
  * The shape is version 1 of the stored format: add event types, never change the meaning of one.
  */
-export const COMPATIBILITY_LEVELS = ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] as const;
-export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
-export const COMPATIBILITY_LEVEL_DEFAULT: CompatibilityLevel = 'BACKWARD';
+import type { CompatibilityLevel } from '../../protocol/schema-registry/index.js';
+
+export { COMPATIBILITY_LEVEL_DEFAULT, COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../../protocol/schema-registry/index.js';
 
 export type SchemaType = 'AVRO';
 

@@ -1,10 +1,11 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { RegistryEvent } from './registry-events.js';
+import type { SchemaRegistry } from './schema-registry.js';
 
 /**
- * Where the registry's events are kept. The file store below keeps them in the broker's data directory; a store
- * that writes them through a partition's replicated log (so the registry survives failover) fits the same shape.
+ * Where earlier versions kept the registry's events: a file in the broker's data directory. The registry now lives
+ * in partition 1's log and state; the file store is kept to migrate that file (see migrateFileSchemaRegistry).
  */
 export interface SchemaRegistryStore {
   /** Every event stored so far, in order. */
@@ -93,4 +94,25 @@ export class MemorySchemaRegistryStore implements SchemaRegistryStore {
     this.events.push(event);
   }
   async close(): Promise<void> {}
+}
+
+/**
+ * Takes the registry of an earlier version (`<folder>/events.v1.jsonl`) over into the registry that lives in
+ * partition 1, once: only into an empty registry, after which the file is renamed to `events.v1.jsonl.migrated`.
+ * Returns how many events were imported.
+ */
+export async function migrateFileSchemaRegistry(folder: string, registry: SchemaRegistry): Promise<number> {
+  const file = path.join(folder, EVENTS_FILE);
+  const exists = await access(file).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return 0;
+  const store = new FileSchemaRegistryStore(folder);
+  const events = await store.load();
+  await store.close();
+  const imported = events.length > 0 && registry.isEmpty();
+  if (imported) await registry.importEvents(events.map((event) => JSON.stringify(event)).join('\n'));
+  await rename(file, `${file}.migrated`);
+  return imported ? events.length : 0;
 }

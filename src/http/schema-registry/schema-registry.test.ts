@@ -1,15 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { FileSchemaRegistryStore } from './registry-store.js';
+import { Partition } from '../../broker/partition.js';
+import { RoundRobinJobStreams, type PendingResponse } from '../../engine/index.js';
+import type { Record } from '../../protocol/index.js';
+import { migrateFileSchemaRegistry } from './registry-store.js';
 import { SchemaRegistry } from './schema-registry.js';
 import { startSchemaRegistryServer, type SchemaRegistryServer } from './server.js';
 
 let folder: string;
 let registry: SchemaRegistry;
 let server: SchemaRegistryServer;
+let partition: Partition;
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
@@ -18,14 +22,44 @@ const orderV2 = { ...orderV1, fields: [...orderV1.fields, { name: 'amount', type
 /** A field without a default: readers of v2 cannot read data written with v1. */
 const orderV2NoDefault = { ...orderV1, fields: [...orderV1.fields, { name: 'amount', type: 'long' }] };
 
+/**
+ * The registry as the broker runs it: its writes are SCHEMA commands on a real partition (log on disk, RocksDB
+ * state), decided by the engine's processors; its reads come from that partition's state.
+ */
 async function openRegistry(): Promise<void> {
-  registry = await SchemaRegistry.open(new FileSchemaRegistryStore(path.join(folder, 'schema-registry')));
+  const responses = new Map<number, (record: Record) => void>();
+  partition = await Partition.open({
+    partitionId: 1,
+    directory: path.join(folder, 'partition-1'),
+    clock: { nowMs: () => Date.now() },
+    jobStreams: new RoundRobinJobStreams(),
+    listener: {
+      onResponse: (response: PendingResponse) => responses.get(response.requestId)?.(response.record),
+      onSideEffect: () => {},
+      onCommitted: () => {},
+      onFailure: (error) => {
+        throw error;
+      },
+    },
+  });
+  let nextRequestId = 1;
+  const opened = partition;
+  registry = new SchemaRegistry({
+    reads: () => opened.engine.state.schemaRegistry,
+    sendCommand: (intent, value) =>
+      new Promise((resolve) => {
+        const requestId = nextRequestId++;
+        responses.set(requestId, resolve);
+        opened.submit({ valueType: 'SCHEMA', intent, key: -1n, value, requestId, requestStreamId: 0 });
+      }),
+  });
   server = await startSchemaRegistryServer(registry, { host: '127.0.0.1', port: 0 });
 }
 
 async function closeRegistry(): Promise<void> {
   await server.close();
   await registry.close();
+  await partition.close();
 }
 
 beforeEach(async () => {
@@ -208,6 +242,51 @@ describe('durability', () => {
     expect((await call('GET', '/config/orders-value')).body).toEqual({ compatibilityLevel: 'NONE' });
     expect((await register('other-value', orderV1)).body).toEqual({ id: 1 });
     expect((await register('third-value', { type: 'string' })).body).toEqual({ id: 3 });
+  });
+});
+
+describe('replication', () => {
+  test('keeps the registry in partition 1\'s snapshots: a lost state directory comes back from the snapshot', async () => {
+    // given
+    await register('orders-value', orderV1);
+    await call('PUT', '/config', { compatibility: 'FULL' });
+    await partition.snapshotAndCompact(Number.MAX_SAFE_INTEGER);
+    await register('orders-value', orderV2);
+
+    // when the state directory is lost
+    await closeRegistry();
+    await rm(path.join(folder, 'partition-1', 'state'), { recursive: true, force: true });
+    await openRegistry();
+
+    // then the snapshot and the log after it rebuild it
+    expect((await call('GET', '/subjects/orders-value/versions')).body).toEqual([1, 2]);
+    expect((await call('GET', '/config')).body).toEqual({ compatibilityLevel: 'FULL' });
+    expect((await register('other-value', { type: 'string' })).body).toEqual({ id: 3 });
+  });
+});
+
+describe('migration', () => {
+  test('imports the events file of an earlier version once, keeping ids, versions, deletions and configuration', async () => {
+    // given the file an earlier version wrote
+    const legacy = path.join(folder, 'schema-registry');
+    await mkdir(legacy, { recursive: true });
+    const events = [
+      { type: 'SCHEMA_REGISTERED', subject: 'orders-value', version: 1, id: 1, schemaType: 'AVRO', schema: JSON.stringify(orderV1) },
+      { type: 'SCHEMA_REGISTERED', subject: 'orders-value', version: 2, id: 2, schemaType: 'AVRO', schema: JSON.stringify(orderV2) },
+      { type: 'VERSION_DELETED', subject: 'orders-value', version: 1, permanent: false },
+      { type: 'CONFIG_SET', subject: null, compatibility: 'FULL' },
+    ];
+    await writeFile(path.join(legacy, 'events.v1.jsonl'), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+
+    // when
+    expect(await migrateFileSchemaRegistry(legacy, registry)).toBe(4);
+
+    // then
+    expect((await call('GET', '/subjects/orders-value/versions')).body).toEqual([2]);
+    expect((await call('GET', '/config')).body).toEqual({ compatibilityLevel: 'FULL' });
+    expect((await register('other-value', { type: 'string' })).body).toEqual({ id: 3 });
+    expect(await migrateFileSchemaRegistry(legacy, registry)).toBe(0);
+    expect((await readdir(legacy)).sort()).toEqual(['events.v1.jsonl.migrated']);
   });
 });
 

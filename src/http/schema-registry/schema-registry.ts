@@ -1,9 +1,8 @@
 import type avro from 'avsc';
+import type { Intent, Record, RecordValue } from '../../protocol/index.js';
 import { compatibilityProblems, normalizeAvroSchema, parseAvroSchema } from './compatibility.js';
-import { COMPATIBILITY_LEVEL_DEFAULT, COMPATIBILITY_LEVELS, type CompatibilityLevel, type RegistryEvent } from './registry-events.js';
-import { registryErrors, SchemaRegistryError } from './registry-errors.js';
-import { RegistryState, type SubjectVersion } from './registry-state.js';
-import type { SchemaRegistryStore } from './registry-store.js';
+import { COMPATIBILITY_LEVEL_DEFAULT, type CompatibilityLevel } from './registry-events.js';
+import { errorOfRejection, registryErrors, SchemaRegistryError } from './registry-errors.js';
 
 export interface SubjectSchema {
   subject: string;
@@ -12,45 +11,67 @@ export interface SubjectSchema {
   schema: string;
 }
 
-const VERSION_MAX = 2 ** 31 - 1;
+/** A version of a subject as the registry's state holds it. */
+export interface RegistrySubjectVersion {
+  version: number;
+  id: number;
+  deleted: boolean;
+}
 
 /**
- * A Confluent-compatible schema registry for Avro schemas, without HTTP: the routes call these methods. Reads come
- * from the state; each change is decided from the state, stored as an event, and only then applied. Changes run one
- * at a time, so ids and versions are handed out without races.
+ * What the registry reads: partition 1's schema registry state (the engine's SCHEMA appliers keep it). The subject
+ * '' holds the global compatibility level.
+ */
+export interface SchemaRegistryReads {
+  schemaById(id: number): { id: number; schemaType: string; schema: string } | undefined;
+  idOfSchema(schema: string): number | undefined;
+  subjects(): string[];
+  subjectVersions(subject: string): RegistrySubjectVersion[];
+  compatibility(subject: string): string | undefined;
+  isEmpty(): boolean;
+}
+
+export interface SchemaRegistryBackend {
+  /** The state to read, or undefined when this broker has none (it holds no replica of partition 1). */
+  reads(): SchemaRegistryReads | undefined;
+  /**
+   * Writes a SCHEMA command on partition 1's leader and resolves with the answer: the event, or a rejection whose
+   * reason is Confluent's error body. Rejects when the command could not be written.
+   */
+  sendCommand(intent: Intent, value: RecordValue): Promise<Record>;
+}
+
+const VERSION_MAX = 2 ** 31 - 1;
+const GLOBAL = '';
+/** After a write, how long a read waits for this broker's state to show it (a follower applies a little later). */
+const APPLIED_WAIT_MS_MAX = 5_000;
+
+/**
+ * A Confluent-compatible schema registry for Avro schemas, without HTTP: the routes call these methods. Writes are
+ * SCHEMA commands on partition 1, decided by the engine's processors (which hand out ids and versions) and applied to
+ * partition 1's state, so the registry is replicated and snapshotted with it and survives restarts and failover.
+ * Reads come from that state.
  */
 export class SchemaRegistry {
-  private readonly state = new RegistryState();
-  private writes: Promise<unknown> = Promise.resolve();
+  constructor(private readonly backend: SchemaRegistryBackend) {}
 
-  private constructor(private readonly store: SchemaRegistryStore) {}
-
-  static async open(store: SchemaRegistryStore): Promise<SchemaRegistry> {
-    const registry = new SchemaRegistry(store);
-    for (const event of await store.load()) registry.state.apply(event);
-    return registry;
-  }
-
-  close(): Promise<void> {
-    return this.writes.then(() => this.store.close());
-  }
+  /** Nothing to release: the data lives in partition 1. */
+  async close(): Promise<void> {}
 
   subjects(includeDeleted = false): string[] {
-    return [...this.state.subjects]
-      .filter(([, versions]) => includeDeleted || versions.some((entry) => !entry.deleted))
-      .map(([subject]) => subject)
-      .sort();
+    const reads = this.reads();
+    return reads.subjects().filter((subject) => includeDeleted || reads.subjectVersions(subject).some((entry) => !entry.deleted));
   }
 
   versions(subject: string, includeDeleted = false): number[] {
-    const versions = (this.state.subjects.get(subject) ?? []).filter((entry) => includeDeleted || !entry.deleted);
+    const versions = this.reads().subjectVersions(subject).filter((entry) => includeDeleted || !entry.deleted);
     if (versions.length === 0) throw registryErrors.subjectNotFound(subject);
     return versions.map((entry) => entry.version);
   }
 
   version(subject: string, versionText: string, includeDeleted = false): SubjectSchema {
     const version = parseVersion(versionText);
-    const versions = (this.state.subjects.get(subject) ?? []).filter((entry) => includeDeleted || !entry.deleted);
+    const versions = this.reads().subjectVersions(subject).filter((entry) => includeDeleted || !entry.deleted);
     if (versions.length === 0) throw registryErrors.subjectNotFound(subject);
     const entry = version === 'latest' ? versions[versions.length - 1] : versions.find((candidate) => candidate.version === version);
     if (entry === undefined) throw registryErrors.versionNotFound(version);
@@ -58,16 +79,17 @@ export class SchemaRegistry {
   }
 
   schemaById(id: number): { schema: string } {
-    const stored = this.state.schemasById.get(id);
+    const stored = this.reads().schemaById(id);
     if (stored === undefined) throw registryErrors.schemaIdNotFound(id);
     return { schema: stored.schema };
   }
 
   subjectVersionsOf(id: number): { subject: string; version: number }[] {
-    if (!this.state.schemasById.has(id)) throw registryErrors.schemaIdNotFound(id);
+    const reads = this.reads();
+    if (reads.schemaById(id) === undefined) throw registryErrors.schemaIdNotFound(id);
     const found: { subject: string; version: number }[] = [];
-    for (const [subject, versions] of this.state.subjects) {
-      for (const entry of versions) if (entry.id === id && !entry.deleted) found.push({ subject, version: entry.version });
+    for (const subject of reads.subjects()) {
+      for (const entry of reads.subjectVersions(subject)) if (entry.id === id && !entry.deleted) found.push({ subject, version: entry.version });
     }
     return found;
   }
@@ -75,28 +97,23 @@ export class SchemaRegistry {
   /** The subject's version that holds this schema, or 40401/40403. */
   lookup(subject: string, schemaText: string, schemaType?: string): SubjectSchema {
     const { schema } = parseSchema(schemaText, schemaType);
-    const versions = this.state.liveVersions(subject);
+    const reads = this.reads();
+    const versions = liveVersions(reads, subject);
     if (versions.length === 0) throw registryErrors.subjectNotFound(subject);
-    const id = this.state.idsBySchema.get(schema);
+    const id = reads.idOfSchema(schema);
     const entry = id === undefined ? undefined : versions.find((candidate) => candidate.id === id);
     if (entry === undefined) throw registryErrors.schemaNotFound();
     return this.subjectSchema(subject, entry);
   }
 
   /** Registers the schema under the subject and returns its global id; an already registered schema keeps its id. */
-  register(subject: string, schemaText: string, schemaType?: string): Promise<{ id: number }> {
-    return this.write(() => {
-      const { type, schema } = parseSchema(schemaText, schemaType);
-      const versions = this.state.liveVersions(subject);
-      const knownId = this.state.idsBySchema.get(schema);
-      const existing = versions.find((entry) => entry.id === knownId);
-      if (existing !== undefined) return { result: { id: existing.id } };
-      const problems = compatibilityProblems(this.compatibilityOf(subject), type, this.typesOf(versions));
-      if (problems.length > 0) throw registryErrors.incompatibleSchema(subject, problems);
-      const id = knownId ?? this.state.nextSchemaId();
-      const event: RegistryEvent = { type: 'SCHEMA_REGISTERED', subject, version: this.state.nextVersion(subject), id, schemaType: 'AVRO', schema };
-      return { event, result: { id } };
-    });
+  async register(subject: string, schemaText: string, schemaType?: string): Promise<{ id: number }> {
+    // Checked here too, so that a schema that is not even JSON never reaches the log.
+    parseSchema(schemaText, schemaType);
+    const event = await this.write('REGISTER', { subject, schema: schemaText, schemaType: schemaType ?? 'AVRO' });
+    const { id, version } = event.value as { id: number; version: number };
+    await this.applied(() => this.reads().subjectVersions(subject).some((entry) => entry.version === version));
+    return { id };
   }
 
   /**
@@ -105,8 +122,8 @@ export class SchemaRegistry {
    */
   testCompatibility(subject: string, versionText: string | undefined, schemaText: string, schemaType?: string): { is_compatible: boolean; messages: string[] } {
     const { type } = parseSchema(schemaText, schemaType);
-    let versions = this.state.liveVersions(subject);
-    let level = this.compatibilityOf(subject);
+    let versions = liveVersions(this.reads(), subject);
+    let level = this.compatibility(subject, true);
     if (versionText !== undefined) {
       const version = parseVersion(versionText);
       if (versions.length === 0 && version !== 'latest') throw registryErrors.subjectNotFound(subject);
@@ -120,92 +137,94 @@ export class SchemaRegistry {
   }
 
   /** Soft-deletes every version of the subject, or with permanent removes the soft-deleted ones; returns their numbers. */
-  deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
-    return this.write(() => {
-      const versions = this.state.subjects.get(subject) ?? [];
-      if (versions.length === 0) throw registryErrors.subjectNotFound(subject);
-      const live = versions.filter((entry) => !entry.deleted);
-      if (permanent && live.length > 0) throw registryErrors.subjectNotSoftDeleted(subject);
-      if (!permanent && live.length === 0) throw registryErrors.subjectSoftDeleted(subject);
-      const deleted = permanent ? versions : live;
-      const events = deleted.map((entry): RegistryEvent => ({ type: 'VERSION_DELETED', subject, version: entry.version, permanent }));
-      return { events, result: deleted.map((entry) => entry.version) };
-    });
+  async deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
+    const event = await this.write('DELETE_SUBJECT', { subject, permanent });
+    const versions = (event.value as { versions: number[] }).versions;
+    await this.applied(() => !this.reads().subjectVersions(subject).some((entry) => versions.includes(entry.version) && !entry.deleted));
+    return versions;
   }
 
-  deleteVersion(subject: string, versionText: string, permanent: boolean): Promise<number> {
-    return this.write(() => {
-      const version = parseVersion(versionText);
-      const versions = this.state.subjects.get(subject) ?? [];
-      if (versions.length === 0) throw registryErrors.subjectNotFound(subject);
-      const live = versions.filter((entry) => !entry.deleted);
-      const entry = version === 'latest' ? live[live.length - 1] : versions.find((candidate) => candidate.version === version);
-      if (entry === undefined) throw registryErrors.versionNotFound(version);
-      if (permanent && !entry.deleted) throw registryErrors.versionNotSoftDeleted(subject, entry.version);
-      if (!permanent && entry.deleted) throw registryErrors.versionSoftDeleted(subject, entry.version);
-      return { event: { type: 'VERSION_DELETED', subject, version: entry.version, permanent }, result: entry.version };
-    });
+  async deleteVersion(subject: string, versionText: string, permanent: boolean): Promise<number> {
+    const version = parseVersion(versionText);
+    const event = await this.write('DELETE_VERSION', { subject, version: version === 'latest' ? -1 : version, permanent });
+    const deleted = (event.value as { version: number }).version;
+    await this.applied(() => !this.reads().subjectVersions(subject).some((entry) => entry.version === deleted && !entry.deleted));
+    return deleted;
   }
 
   /** The global level (subject null), or a subject's own; with fallback, a subject without one gets the global one. */
   compatibility(subject: string | null, fallBackToGlobal = false): CompatibilityLevel {
-    if (subject === null) return this.state.globalCompatibility ?? COMPATIBILITY_LEVEL_DEFAULT;
-    const own = this.state.subjectCompatibility.get(subject);
+    const reads = this.reads();
+    if (subject === null) return (reads.compatibility(GLOBAL) as CompatibilityLevel | undefined) ?? COMPATIBILITY_LEVEL_DEFAULT;
+    const own = reads.compatibility(subject) as CompatibilityLevel | undefined;
     if (own !== undefined) return own;
     if (fallBackToGlobal) return this.compatibility(null);
     throw registryErrors.subjectCompatibilityNotConfigured(subject);
   }
 
-  setCompatibility(subject: string | null, levelText: unknown): Promise<CompatibilityLevel> {
-    return this.write(() => {
-      const level = typeof levelText === 'string' ? levelText.toUpperCase() : '';
-      if (!(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) throw registryErrors.invalidCompatibilityLevel();
-      const compatibility = level as CompatibilityLevel;
-      return { event: { type: 'CONFIG_SET', subject, compatibility }, result: compatibility };
-    });
+  async setCompatibility(subject: string | null, levelText: unknown): Promise<CompatibilityLevel> {
+    if (typeof levelText !== 'string') throw registryErrors.invalidCompatibilityLevel();
+    const event = await this.write('UPDATE_CONFIG', { subject: subject ?? GLOBAL, compatibility: levelText });
+    const level = (event.value as { compatibility: CompatibilityLevel }).compatibility;
+    await this.applied(() => this.reads().compatibility(subject ?? GLOBAL) === level);
+    return level;
   }
 
   /** Removes a subject's own level (or resets the global one to BACKWARD); returns the level it had. */
-  deleteCompatibility(subject: string | null): Promise<CompatibilityLevel> {
-    return this.write(() => {
-      const previous = subject === null ? this.compatibility(null) : this.compatibility(subject);
-      return { event: { type: 'CONFIG_DELETED', subject }, result: previous };
-    });
+  async deleteCompatibility(subject: string | null): Promise<CompatibilityLevel> {
+    const event = await this.write('DELETE_CONFIG', { subject: subject ?? GLOBAL, compatibility: '' });
+    await this.applied(() => this.reads().compatibility(subject ?? GLOBAL) === undefined);
+    return (event.value as { compatibility: CompatibilityLevel }).compatibility;
   }
 
-  private compatibilityOf(subject: string): CompatibilityLevel {
-    return this.compatibility(subject, true);
+  /** True while nothing was registered or configured (a migration imports only into an empty registry). */
+  isEmpty(): boolean {
+    return this.reads().isEmpty();
   }
 
-  private typesOf(versions: readonly SubjectVersion[]): { version: number; type: avro.Type }[] {
-    return versions.map((entry) => ({ version: entry.version, type: parseAvroSchema(this.schemaById(entry.id).schema) }));
+  /** Takes over the events of the file-backed registry of earlier versions (JSON lines), into an empty registry. */
+  async importEvents(events: string): Promise<void> {
+    await this.write('IMPORT', { events });
+    await this.applied(() => !this.reads().isEmpty());
   }
 
-  private subjectSchema(subject: string, entry: SubjectVersion): SubjectSchema {
-    return { subject, id: entry.id, version: entry.version, schema: this.schemaById(entry.id).schema };
+  private reads(): SchemaRegistryReads {
+    const reads = this.backend.reads();
+    if (reads === undefined) throw registryErrors.storeFailed('this broker holds no replica of partition 1, where the registry lives');
+    return reads;
+  }
+
+  private async write(intent: Intent, value: RecordValue): Promise<Record> {
+    let answer: Record;
+    try {
+      answer = await this.backend.sendCommand(intent, value);
+    } catch (error) {
+      throw registryErrors.storeFailed(error instanceof Error ? error.message : String(error));
+    }
+    if (answer.recordType === 'COMMAND_REJECTION') throw errorOfRejection(answer.rejectionReason);
+    return answer;
   }
 
   /**
-   * Runs a change after the ones before it: decide reads the state and returns the events to store (or throws a
-   * registry error); they are stored, then applied, then the result is returned.
+   * Waits, bounded, until this broker's state shows a write that partition 1's leader answered, so that a client
+   * reads its own writes even when this broker is a follower of partition 1 (on the leader it holds at once).
    */
-  private write<T>(decide: () => { event?: RegistryEvent; events?: RegistryEvent[]; result: T }): Promise<T> {
-    const run = this.writes.then(async () => {
-      const { event, events = [], result } = decide();
-      const all = event === undefined ? events : [event, ...events];
-      for (const stored of all) {
-        try {
-          await this.store.append(stored);
-        } catch (error) {
-          throw registryErrors.storeFailed(error instanceof Error ? error.message : String(error));
-        }
-        this.state.apply(stored);
-      }
-      return result;
-    });
-    this.writes = run.catch(() => undefined);
-    return run;
+  private async applied(check: () => boolean): Promise<void> {
+    const deadline = Date.now() + APPLIED_WAIT_MS_MAX;
+    while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
+
+  private typesOf(versions: readonly RegistrySubjectVersion[]): { version: number; type: avro.Type }[] {
+    return versions.map((entry) => ({ version: entry.version, type: parseAvroSchema(this.schemaById(entry.id).schema) }));
+  }
+
+  private subjectSchema(subject: string, entry: RegistrySubjectVersion): SubjectSchema {
+    return { subject, id: entry.id, version: entry.version, schema: this.schemaById(entry.id).schema };
+  }
+}
+
+function liveVersions(reads: SchemaRegistryReads, subject: string): RegistrySubjectVersion[] {
+  return reads.subjectVersions(subject).filter((entry) => !entry.deleted);
 }
 
 function parseVersion(text: string): number | 'latest' {

@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { RaftMessage } from '../messages.js';
 import type { RaftTransport } from './raft-transport.js';
 import { SYSTEM_TIMERS, type Timers } from './timers.js';
-import { decodeFrameBody, encodeFrame, encodeHello, encodeMessageBody, FrameSplitter, WIRE_FORMAT_VERSION, type Hello } from './v1/frame-codec.js';
+import { decodeFrameBody, encodeApplicationBody, encodeFrame, encodeHello, encodeMessageBody, FrameSplitter, WIRE_FORMAT_VERSION, type Hello } from './v1/frame-codec.js';
 
 export interface PeerAddress {
   host: string;
@@ -53,6 +53,7 @@ export class TcpTransport implements RaftTransport {
   readonly options: ResolvedOptions;
   private readonly peers = new Map<number, Peer>();
   private readonly handlers = new Map<number, (message: RaftMessage) => void>();
+  private readonly applicationHandlers = new Map<number, (fromNodeId: number, bytes: Buffer) => void>();
   private readonly pendingSockets = new Set<net.Socket>();
   private server: net.Server | undefined;
   private closed = false;
@@ -109,6 +110,34 @@ export class TcpTransport implements RaftTransport {
     };
   }
 
+  /**
+   * Sends an application message (not Raft) to a node on a channel, over the same connection and with the same
+   * best-effort delivery: in order, dropped when the queue is full or the transport closes.
+   */
+  sendApplication(nodeId: number, channel: number, bytes: Uint8Array): void {
+    if (this.closed) return;
+    const peer = this.peers.get(nodeId);
+    if (peer === undefined) {
+      this.warn(`Dropped an application message for node ${nodeId}, which is not a peer of node ${this.options.nodeId}`);
+      return;
+    }
+    peer.enqueue(encodeFrame(encodeApplicationBody(channel, bytes)));
+  }
+
+  /** Receives the application messages of a channel; returns the unsubscribe function. */
+  subscribeApplication(channel: number, handler: (fromNodeId: number, bytes: Buffer) => void): () => void {
+    if (this.applicationHandlers.has(channel)) throw new Error(`Channel ${channel} already has a receiver on node ${this.options.nodeId}`);
+    this.applicationHandlers.set(channel, handler);
+    return () => {
+      if (this.applicationHandlers.get(channel) === handler) this.applicationHandlers.delete(channel);
+    };
+  }
+
+  /** The ids of the other nodes. */
+  get peerIds(): number[] {
+    return [...this.peers.keys()];
+  }
+
   /** Per peer: whether a connection is up, and how many frames the full queue dropped. For health and tests. */
   peerStatus(nodeId: number): { connected: boolean; queuedFrames: number; droppedFrames: number } {
     return this.peerOf(nodeId).status;
@@ -140,6 +169,10 @@ export class TcpTransport implements RaftTransport {
     }
     // A group that has no receiver (a partition not started yet, or closed) loses the message; Raft retries.
     this.handlers.get(groupId)?.(message);
+  }
+
+  deliverApplication(from: number, channel: number, bytes: Buffer): void {
+    this.applicationHandlers.get(channel)?.(from, bytes);
   }
 
   warn(message: string): void {
@@ -337,6 +370,7 @@ class Peer {
         continue;
       }
       if (decoded.value.kind === 'message') this.transport.deliver(this.nodeId, decoded.value.groupId, decoded.value.message);
+      else if (decoded.value.kind === 'application') this.transport.deliverApplication(this.nodeId, decoded.value.channel, decoded.value.bytes);
     }
   }
 

@@ -10,6 +10,13 @@ import { SubscriptionState, type ReadonlySubscriptionState } from './subscriptio
 import { TimerState, type ReadonlyTimerState } from './timer-state.js';
 import { EventTriggerState, type ReadonlyEventTriggerState } from './event-trigger-state.js';
 import { SignalSubscriptionState, type ReadonlySignalSubscriptionState } from './signal-subscription-state.js';
+import { IdempotencyState, type ReadonlyIdempotencyState } from './idempotency-state.js';
+import { ExporterPositionState, type ReadonlyExporterPositionState } from './exporter-positions.js';
+import { SchemaRegistryState, type ReadonlySchemaRegistryState } from './schema-registry-state.js';
+import {
+  CompensationSubscriptionState,
+  type ReadonlyCompensationSubscriptionState,
+} from './compensation-subscription-state.js';
 import type { Column } from '../types.js';
 
 /** What processors may see: read-only views, plus the key generator (see KeyGenerator for why). */
@@ -24,6 +31,10 @@ export interface ReadonlyEngineState {
   readonly timers: ReadonlyTimerState;
   readonly eventTriggers: ReadonlyEventTriggerState;
   readonly signalSubscriptions: ReadonlySignalSubscriptionState;
+  readonly compensationSubscriptions: ReadonlyCompensationSubscriptionState;
+  readonly idempotency: ReadonlyIdempotencyState;
+  readonly exporterPositions: ReadonlyExporterPositionState;
+  readonly schemaRegistry: ReadonlySchemaRegistryState;
   readonly keys: KeyGenerator;
   readonly lastProcessedPosition: number;
 }
@@ -40,6 +51,10 @@ export class EngineState implements ReadonlyEngineState {
   readonly timers: TimerState;
   readonly eventTriggers: EventTriggerState;
   readonly signalSubscriptions: SignalSubscriptionState;
+  readonly compensationSubscriptions: CompensationSubscriptionState;
+  readonly idempotency: IdempotencyState;
+  readonly exporterPositions: ExporterPositionState;
+  readonly schemaRegistry: SchemaRegistryState;
   readonly keys: KeyGenerator;
   private readonly meta: Column<[string], number>;
 
@@ -54,6 +69,10 @@ export class EngineState implements ReadonlyEngineState {
     this.timers = new TimerState(store);
     this.eventTriggers = new EventTriggerState(store);
     this.signalSubscriptions = new SignalSubscriptionState(store);
+    this.compensationSubscriptions = new CompensationSubscriptionState(store);
+    this.idempotency = new IdempotencyState(store);
+    this.exporterPositions = new ExporterPositionState(store);
+    this.schemaRegistry = new SchemaRegistryState(store);
     this.keys = new KeyGenerator(store, partitionId);
     this.meta = store.column('processing-meta', 1);
   }

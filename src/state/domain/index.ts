@@ -9,4 +9,8 @@ export * from './subscription-state.js';
 export * from './timer-state.js';
 export * from './event-trigger-state.js';
 export * from './signal-subscription-state.js';
+export * from './compensation-subscription-state.js';
+export * from './idempotency-state.js';
+export * from './exporter-positions.js';
+export * from './schema-registry-state.js';
 export * from './engine-state.js';

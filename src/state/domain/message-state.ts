@@ -10,8 +10,8 @@ export interface StoredMessage {
 
 export interface ReadonlyMessageState {
   getMessage(messageKey: bigint): StoredMessage | undefined;
-  /** Whether a message with this id lives (is buffered) for the name and tenant. */
-  existsMessageId(tenantId: string, name: string, messageId: string): boolean;
+  /** Whether a message with this id lives (is buffered) for the name and correlation key, as in Zeebe. */
+  existsMessageId(tenantId: string, name: string, correlationKey: string, messageId: string): boolean;
   /** Buffered messages of a name and correlation key, oldest first. */
   forEachMessage(tenantId: string, name: string, correlationKey: string, visitor: (message: StoredMessage) => boolean | void): void;
   /** Whether the message has correlated to (an instance of) the process already; a message correlates once per process. */
@@ -28,7 +28,6 @@ export interface ReadonlyMessageState {
 export class MessageState implements ReadonlyMessageState {
   private readonly messages: Column<[bigint], any>;
   private readonly byCorrelationKey: Column<[string, string, string, bigint], boolean>;
-  private readonly ids: Column<[string, string, string], bigint>;
   private readonly deadlines: Column<[number, bigint], number>;
   private readonly correlated: Column<[bigint, string], boolean>;
   private readonly activeByCorrelationKey: Column<[string, string, string], bigint>;
@@ -37,7 +36,6 @@ export class MessageState implements ReadonlyMessageState {
   constructor(store: StateStore) {
     this.messages = store.column('message', 1);
     this.byCorrelationKey = store.column('message-by-correlation-key', 4);
-    this.ids = store.column('message-id', 3);
     this.deadlines = store.column('message-deadline', 2);
     this.correlated = store.column('message-correlated', 2);
     this.activeByCorrelationKey = store.column('message-start-active-instance', 3);
@@ -48,8 +46,15 @@ export class MessageState implements ReadonlyMessageState {
     return this.messages.get(messageKey);
   }
 
-  existsMessageId(tenantId: string, name: string, messageId: string): boolean {
-    return messageId !== '' && this.ids.has(tenantId, name, messageId);
+  existsMessageId(tenantId: string, name: string, correlationKey: string, messageId: string): boolean {
+    if (messageId === '') return false;
+    // The buffered messages of one name and correlation key are few; their ids need no index of their own.
+    let exists = false;
+    this.forEachMessage(tenantId, name, correlationKey, (message) => {
+      exists = message.value.messageId === messageId;
+      return !exists;
+    });
+    return exists;
   }
 
   forEachMessage(tenantId: string, name: string, correlationKey: string, visitor: (message: StoredMessage) => boolean | void): void {
@@ -84,7 +89,6 @@ export class MessageState implements ReadonlyMessageState {
   putMessage(messageKey: bigint, value: MessageRecordValue): void {
     this.messages.put([messageKey], { key: messageKey, value } as any);
     this.byCorrelationKey.put([value.tenantId, value.name, value.correlationKey, messageKey], true);
-    if (value.messageId !== '') this.ids.put([value.tenantId, value.name, value.messageId], messageKey);
     this.deadlines.put([bucketOf(value.deadline), messageKey], value.deadline);
   }
 
@@ -94,9 +98,6 @@ export class MessageState implements ReadonlyMessageState {
     const value = message.value;
     this.messages.delete(messageKey);
     this.byCorrelationKey.delete(value.tenantId, value.name, value.correlationKey, messageKey);
-    if (value.messageId !== '' && this.ids.get(value.tenantId, value.name, value.messageId) === messageKey) {
-      this.ids.delete(value.tenantId, value.name, value.messageId);
-    }
     if (this.deadlines.has(bucketOf(value.deadline), messageKey)) this.deadlines.delete(bucketOf(value.deadline), messageKey);
     const processIds: string[] = [];
     this.correlated.forEachWithPrefix([messageKey], (_flag, key) => {

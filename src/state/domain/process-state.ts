@@ -10,6 +10,10 @@ export interface ReadonlyProcessState {
   isProcessDeleted(processDefinitionKey: bigint): boolean;
   /** The highest version ever deployed, deleted ones included: versions are not reused. */
   getHighestVersion(bpmnProcessId: string, tenantId: string): number;
+  /** The version of a process deployed by a deployment (not deleted), for a call activity bound to its deployment. */
+  getProcessByDeployment(bpmnProcessId: string, deploymentKey: bigint, tenantId: string): ProcessRecordValue | undefined;
+  /** The latest version (not deleted) of a process that has this zeebe:versionTag. */
+  getLatestProcessWithVersionTag(bpmnProcessId: string, versionTag: string, tenantId: string): ProcessRecordValue | undefined;
 }
 
 /** Deployed process definitions: by key, by version and the latest version of each bpmnProcessId. */
@@ -49,6 +53,33 @@ export class ProcessState implements ReadonlyProcessState {
   getHighestVersion(bpmnProcessId: string, tenantId: string): number {
     const latestVersion = this.getLatestProcess(bpmnProcessId, tenantId)?.version ?? 0;
     return Math.max(latestVersion, this.highestVersion.get(tenantId, bpmnProcessId) ?? 0);
+  }
+
+  getProcessByDeployment(bpmnProcessId: string, deploymentKey: bigint, tenantId: string): ProcessRecordValue | undefined {
+    // Deployment keys grow with versions, so the scan from the newest version stops at the first older deployment.
+    let found: ProcessRecordValue | undefined;
+    this.forEachVersionNewestFirst(bpmnProcessId, tenantId, (process) => {
+      if (process.deploymentKey === deploymentKey) found = process;
+      return process.deploymentKey > deploymentKey;
+    });
+    return found;
+  }
+
+  getLatestProcessWithVersionTag(bpmnProcessId: string, versionTag: string, tenantId: string): ProcessRecordValue | undefined {
+    let found: ProcessRecordValue | undefined;
+    this.forEachVersionNewestFirst(bpmnProcessId, tenantId, (process) => {
+      if (process.versionTag === versionTag) found = process;
+      return found === undefined;
+    });
+    return found;
+  }
+
+  /** Visits the versions that are not deleted, newest first, while the visitor returns true. */
+  private forEachVersionNewestFirst(bpmnProcessId: string, tenantId: string, visitor: (process: ProcessRecordValue) => boolean): void {
+    for (let version = this.getHighestVersion(bpmnProcessId, tenantId); version >= 1; version -= 1) {
+      const process = this.getProcessByVersion(bpmnProcessId, version, tenantId);
+      if (process && !visitor(process)) return;
+    }
   }
 
   /** Hides a process from lookups by id and version; the previous remaining version becomes the latest. */

@@ -3,6 +3,7 @@ import { parseJson, stringifyJson, type ProcessInstanceRecordValue, type Record 
 import type { CommandProcessor, ElementContext, ProcessingContext } from '../../context.js';
 import { evaluateMappings, isInclusiveJoin, isMultiInstanceBody } from '../../behaviors/index.js';
 import { MultiInstanceBodyProcessor } from './multi-instance-body-processor.js';
+import { CompensationThrowEventProcessor, EscalationThrowEventProcessor } from './escalation-compensation-events.js';
 import type { ElementProcessor } from './element-processor.js';
 import {
   CatchEventProcessor,
@@ -49,6 +50,8 @@ const multiInstanceBody = new MultiInstanceBodyProcessor();
 const terminateEndEvent = new TerminateEndEventProcessor();
 const signalThrowEvent = new SignalThrowEventProcessor();
 const linkThrowEvent = new LinkThrowEventProcessor();
+const escalationThrowEvent = new EscalationThrowEventProcessor();
+const compensationThrowEvent = new CompensationThrowEventProcessor();
 
 /** The processor of an element: by its type, and for events that throw, by what they throw. */
 function processorOf(element: ExecutableFlowNode): ElementProcessor | undefined {
@@ -57,6 +60,8 @@ function processorOf(element: ExecutableFlowNode): ElementProcessor | undefined 
   if (element.bpmnElementType === 'END_EVENT' && element.bpmnEventType === 'TERMINATE') return terminateEndEvent;
   const throws = element.bpmnElementType === 'END_EVENT' || element.bpmnElementType === 'INTERMEDIATE_THROW_EVENT';
   if (throws && element.bpmnEventType === 'SIGNAL') return signalThrowEvent;
+  if (throws && element.bpmnEventType === 'ESCALATION') return escalationThrowEvent;
+  if (throws && element.bpmnEventType === 'COMPENSATION') return compensationThrowEvent;
   if (element.bpmnEventType === 'LINK') return throws ? linkThrowEvent : passThroughEvent;
   return ELEMENT_PROCESSORS[element.bpmnElementType];
 }

@@ -74,11 +74,14 @@ function finishCallActivityTermination(terminated: Pick<ElementInstance, 'key' |
  * multi-instance activity hands over to its body instead.
  */
 export function completeAndLeave(element: ElementContext, context: ProcessingContext): void {
+  // Read before COMPLETED is applied; a completed activity with a compensation handler can be compensated later.
+  context.behaviors.compensations.activityCompleting(element);
   if (isInnerInstance(element.element, element.value)) {
     context.behaviors.multiInstance.completeInner(element);
     return;
   }
   context.behaviors.elements.transition(element, 'ELEMENT_COMPLETED');
+  if (element.element.isForCompensation) context.behaviors.compensations.handlerCompleted(element);
   context.behaviors.elements.takeOutgoingFlows(element);
 }
 

@@ -1,4 +1,10 @@
-import type { ProcessInstanceRecordValue, ProcessInstanceResultRecordValue, VariableDocument } from '../../../protocol/index.js';
+import type { CalledElementDefinition } from '../../../bpmn/index.js';
+import type {
+  ProcessInstanceRecordValue,
+  ProcessInstanceResultRecordValue,
+  ProcessRecordValue,
+  VariableDocument,
+} from '../../../protocol/index.js';
 import type { ElementContext, ProcessingContext } from '../../context.js';
 import { completeAndLeave, terminateLeaf, terminateScope, type ElementProcessor } from './element-processor.js';
 
@@ -22,6 +28,7 @@ export class ProcessProcessor implements ElementProcessor {
     const childVariables = isCalled ? context.state.variables.collectVisible(element.key) : undefined;
     // Read before COMPLETED is applied: it frees the correlation key of a message-started instance.
     const startedByMessage = context.state.messages.getCorrelationKeyOfInstance(element.key);
+    context.behaviors.compensations.deleteSubscriptions(element.key);
     context.behaviors.elements.transition(element, 'ELEMENT_COMPLETED');
     context.behaviors.messages.correlateNextBufferedStart(startedByMessage, element.value.processDefinitionKey, element.nowMs);
     if (childVariables) completeCallActivity(element, childVariables, context);
@@ -88,7 +95,7 @@ export class SubProcessProcessor implements ElementProcessor {
 }
 
 /**
- * Call activities: start an instance of the called process (the latest version; the id may be FEEL) with the
+ * Call activities: start an instance of the called process (the version its binding type names; the id may be FEEL) with the
  * parent's variables (all visible ones, or only the call activity's own with propagateAllParentVariables off),
  * and complete when it completes, with its variables (all of them, or only what the output mappings take with
  * propagateAllChildVariables off). Terminating the call activity terminates the child first.
@@ -100,11 +107,9 @@ export class CallActivityProcessor implements ElementProcessor {
     if (!called) throw new Error(`Call activity '${element.element.id}' has no called element`);
     const processId = behaviors.incidents.evaluateStringOrRaise(element, called.processId, behaviors.variables.lookup(element.key));
     if (processId === undefined) return;
-    const process = state.processes.getLatestProcess(processId, element.value.tenantId);
-    if (!process) {
-      const message = `Expected process with BPMN process id '${processId}' to be deployed, but not found.`;
-      return behaviors.incidents.raiseElementIncident(element, 'CALLED_ELEMENT_ERROR', message);
-    }
+    const resolved = resolveCalledProcess(element, called, processId, context);
+    if (!resolved.ok) return behaviors.incidents.raiseElementIncident(element, 'CALLED_ELEMENT_ERROR', resolved.message);
+    const process = resolved.process;
     if (!context.processes.get(process.processDefinitionKey).noneStartEvent) {
       const message = `Expected process with BPMN process id '${processId}' to have a none start event, but not found.`;
       return behaviors.incidents.raiseElementIncident(element, 'CALLED_ELEMENT_ERROR', message);
@@ -148,6 +153,41 @@ export class CallActivityProcessor implements ElementProcessor {
     });
     return local;
   }
+}
+
+/**
+ * The version a call activity calls, by its binding type: the latest version; the version deployed by the same
+ * deployment as the calling process; or the latest version with the version tag.
+ */
+function resolveCalledProcess(
+  element: ElementContext,
+  called: CalledElementDefinition,
+  processId: string,
+  context: ProcessingContext,
+): { ok: true; process: ProcessRecordValue } | { ok: false; message: string } {
+  const processes = context.state.processes;
+  const tenantId = element.value.tenantId;
+  if (called.bindingType === 'deployment') {
+    const deploymentKey = processes.getProcessByKey(element.value.processDefinitionKey)?.deploymentKey ?? -1n;
+    const process = processes.getProcessByDeployment(processId, deploymentKey, tenantId);
+    if (process) return { ok: true, process };
+    const message =
+      `Expected to call process with BPMN process id '${processId}' with binding type 'deployment', but no such process ` +
+      `found in the deployment with key ${deploymentKey} which contained the current process.`;
+    return { ok: false, message };
+  }
+  if (called.bindingType === 'versionTag') {
+    const versionTag = called.versionTag ?? '';
+    const process = processes.getLatestProcessWithVersionTag(processId, versionTag, tenantId);
+    if (process) return { ok: true, process };
+    const message =
+      `Expected to call process with BPMN process id '${processId}' and version tag '${versionTag}', but no such ` +
+      'process found. To resolve this incident, deploy a process with the given process id and version tag.';
+    return { ok: false, message };
+  }
+  const process = processes.getLatestProcess(processId, tenantId);
+  if (process) return { ok: true, process };
+  return { ok: false, message: `Expected process with BPMN process id '${processId}' to be deployed, but not found.` };
 }
 
 /** A called process instance completed: its call activity completes with the child's variables. */

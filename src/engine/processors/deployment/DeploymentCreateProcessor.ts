@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { evaluateString, parseBpmn, type ExecutableProcess } from '../../../bpmn/index.js';
-import { scheduleTimer } from '../../behaviors/index.js';
+import { evaluateString, isProcessResourceName, isYamlResourceName, parseResource, type ExecutableProcess } from '../../../bpmn/index.js';
+import { closeStartEventSubscriptions, openStartEventSubscriptions, scheduleTimer } from '../../behaviors/index.js';
 import type {
   DeploymentRecordValue,
   DeploymentResource,
-  MessageStartEventSubscriptionRecordValue,
   ProcessMetadataValue,
   ProcessRecordValue,
   Record,
@@ -17,8 +16,8 @@ interface ParsedResource {
 }
 
 /**
- * DEPLOYMENT CREATE: parses and validates every resource, reports every problem at once, and gives each changed
- * process a new version (an identical redeploy keeps its version and key, marked duplicate).
+ * DEPLOYMENT CREATE: parses and validates every resource, reports every problem at once, and gives its processes
+ * new versions (an identical redeploy of them all keeps their versions and keys, marked duplicate).
  */
 export class DeploymentCreateProcessor implements CommandProcessor {
   process(command: Record, context: ProcessingContext): void {
@@ -47,8 +46,11 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     }
     const deploymentKey = context.state.keys.nextKey();
     const deployed: { process: ExecutableProcess; stored: ProcessRecordValue; previous?: ProcessRecordValue }[] = [];
+    // As in Zeebe, the processes of a deployment are versioned together: unless every one of them is a duplicate
+    // of its latest version, every one gets a new version, so a call activity bound to its deployment finds them.
+    const duplicatesOnly = parsed.every((entry) => entry.processes.every((process) => isDuplicateOfLatest(entry.resource, process, tenantId, context)));
     const processesMetadata = parsed.flatMap((entry) =>
-      entry.processes.map((process) => this.deployProcess(entry.resource, process, tenantId, deploymentKey, context, deployed)),
+      entry.processes.map((process) => this.deployProcess(entry.resource, process, tenantId, deploymentKey, context, deployed, duplicatesOnly)),
     );
     const created: DeploymentRecordValue = {
       resources: deployment.resources,
@@ -61,7 +63,7 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     };
     const event = context.writers.appendEvent(deploymentKey, 'DEPLOYMENT', 'CREATED', created);
     context.writers.respond(command, event);
-    for (const entry of deployed) openStartEventSubscriptions(entry, command.timestamp, context);
+    for (const entry of deployed) replaceStartEventSubscriptions(entry, command.timestamp, context);
     // Every partition runs instances, so every partition gets the processes, with the same keys and versions.
     for (const partitionId of context.behaviors.commands.otherPartitionIds()) {
       context.behaviors.commands.send(partitionId, 'DEPLOYMENT', 'DISTRIBUTE', deploymentKey, created);
@@ -70,14 +72,16 @@ export class DeploymentCreateProcessor implements CommandProcessor {
 
   private parseResource(resource: DeploymentResource, errors: string[]): ParsedResource {
     const name = resource.resourceName;
-    if (!/\.(bpmn|xml)$/i.test(name)) {
-      errors.push(`'${name}': resource type is not supported; expected a BPMN file ending in .bpmn or .xml`);
+    if (!isProcessResourceName(name)) {
+      errors.push(`'${name}': resource type is not supported; expected a BPMN file ending in .bpmn or .xml, or a YAML definition ending in .yaml or .yml`);
       return { resource, processes: [] };
     }
-    const result = parseBpmn(resource.resource, name);
+    const result = parseResource(resource.resource, name);
     if (result.problems.length > 0) {
+      // A YAML author finds a problem by its line; BPMN authors by the element, as in Zeebe's messages.
+      const yamlLine = (line?: number) => (isYamlResourceName(name) && line ? ` (line ${line})` : '');
       const lines = result.problems.map((problem) => {
-        const where = problem.elementId ? `Element: ${problem.elementId}` : problem.line ? `Line ${problem.line}, column ${problem.column}` : 'Definitions';
+        const where = problem.elementId ? `Element: ${problem.elementId}${yamlLine(problem.line)}` : problem.line ? `Line ${problem.line}, column ${problem.column}` : 'Definitions';
         return `- ${where}\n    - ERROR: ${problem.message}`;
       });
       errors.push(`'${name}':\n${lines.join('\n')}`);
@@ -92,12 +96,11 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     deploymentKey: bigint,
     context: ProcessingContext,
     deployed: { process: ExecutableProcess; stored: ProcessRecordValue; previous?: ProcessRecordValue }[],
+    duplicatesOnly: boolean,
   ): ProcessMetadataValue {
-    const checksum = createHash('md5').update(resource.resource).digest('hex');
+    const checksum = checksumOf(resource);
     const latest = context.state.processes.getLatestProcess(process.id, tenantId);
-    if (latest && latest.checksum === checksum && latest.resourceName === resource.resourceName) {
-      return metadataOf(latest, true);
-    }
+    if (latest && duplicatesOnly) return metadataOf(latest, true);
     const stored: ProcessRecordValue = {
       bpmnProcessId: process.id,
       version: context.state.processes.getHighestVersion(process.id, tenantId) + 1,
@@ -114,6 +117,16 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     deployed.push({ process, stored, previous: latest });
     return metadataOf(stored, false);
   }
+}
+
+function checksumOf(resource: DeploymentResource): string {
+  return createHash('md5').update(resource.resource).digest('hex');
+}
+
+/** An identical redeploy: the same resource, unchanged, as the latest version of the process. */
+function isDuplicateOfLatest(resource: DeploymentResource, process: ExecutableProcess, tenantId: string, context: ProcessingContext): boolean {
+  const latest = context.state.processes.getLatestProcess(process.id, tenantId);
+  return latest !== undefined && latest.checksum === checksumOf(resource) && latest.resourceName === resource.resourceName;
 }
 
 function metadataOf(process: ProcessRecordValue, duplicate: boolean): ProcessMetadataValue {
@@ -140,52 +153,14 @@ function findDuplicateProcessIds(parsed: ParsedResource[]): Map<string, string[]
   return new Map([...resourcesById].filter(([, names]) => names.length > 1));
 }
 
-/**
- * A new version replaces the start event subscriptions of the previous one: its timers are cancelled and its
- * message start events closed; the new version's timer and message start events are opened.
- */
-function openStartEventSubscriptions(
+/** A new version replaces the start event subscriptions of the previous one. */
+function replaceStartEventSubscriptions(
   entry: { process: ExecutableProcess; stored: ProcessRecordValue; previous?: ProcessRecordValue },
   nowMs: number,
   context: ProcessingContext,
 ): void {
-  const { state, writers, behaviors } = context;
-  const { process, stored, previous } = entry;
-  if (previous) {
-    state.timers.forEachStartTimerOfProcess(previous.processDefinitionKey, (timer) => writers.appendEvent(timer.key, 'TIMER', 'CANCELED', timer.value));
-    state.subscriptions.forEachMessageStartSubscriptionOfProcess(previous.processDefinitionKey, (subscription) => {
-      writers.appendEvent(previous.processDefinitionKey, 'MESSAGE_START_EVENT_SUBSCRIPTION', 'DELETED', subscription);
-    });
-    state.signalSubscriptions.forEachStartSubscriptionOfProcess(previous.processDefinitionKey, (subscription) => {
-      writers.appendEvent(subscription.key, 'SIGNAL_SUBSCRIPTION', 'DELETED', subscription.value);
-    });
-  }
-  for (const start of process.eventStartEvents) {
-    if (start.timer) {
-      const schedule = scheduleTimer(start.timer, () => undefined, nowMs);
-      if (schedule.ok) behaviors.eventSubscriptions.createTimer(-1n, { ...stored, processInstanceKey: -1n }, start.id, schedule.value);
-    }
-    if (start.signal) {
-      const signalName = evaluateString(start.signal.name, () => undefined);
-      if (signalName.ok) behaviors.eventSubscriptions.openSignalSubscription(-1n, stored, start.id, signalName.value);
-    }
-    if (start.message) {
-      const name = evaluateString(start.message.name, () => undefined);
-      if (!name.ok) continue;
-      const subscription: MessageStartEventSubscriptionRecordValue = {
-        processDefinitionKey: stored.processDefinitionKey,
-        bpmnProcessId: stored.bpmnProcessId,
-        startEventId: start.id,
-        messageName: name.value,
-        messageKey: -1n,
-        correlationKey: '',
-        variables: {},
-        processInstanceKey: -1n,
-        tenantId: stored.tenantId,
-      };
-      writers.appendEvent(stored.processDefinitionKey, 'MESSAGE_START_EVENT_SUBSCRIPTION', 'CREATED', subscription);
-    }
-  }
+  if (entry.previous) closeStartEventSubscriptions(entry.previous.processDefinitionKey, context);
+  openStartEventSubscriptions(entry.process, entry.stored, nowMs, context);
 }
 
 /** Timer start events and message start event names are evaluated at deploy time, without variables. */

@@ -1,11 +1,13 @@
-import { parseBpmn } from '../../../bpmn/index.js';
+import { parseResource } from '../../../bpmn/index.js';
 import type { DeploymentRecordValue, ProcessRecordValue, Record } from '../../../protocol/index.js';
+import { closeStartEventSubscriptions, openStartEventSubscriptions } from '../../behaviors/index.js';
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
 
 /**
  * DEPLOYMENT DISTRIBUTE: a deployment made on the deployment partition, received by another partition. Its processes
  * are stored with the keys and versions the deployment partition gave them, so a key means the same process on
- * every partition. A repeated delivery changes nothing.
+ * every partition; the message start events of the latest version are opened here too. A repeated delivery changes
+ * nothing.
  */
 export class DeploymentDistributeProcessor implements CommandProcessor {
   process(command: Record, context: ProcessingContext): void {
@@ -14,7 +16,7 @@ export class DeploymentDistributeProcessor implements CommandProcessor {
     for (const metadata of deployment.processesMetadata) {
       if (metadata.duplicate || context.state.processes.getProcessByKey(metadata.processDefinitionKey)) continue;
       const resource = resources.get(metadata.resourceName);
-      const process = resource ? parseBpmn(resource, metadata.resourceName).processes.find((candidate) => candidate.id === metadata.bpmnProcessId) : undefined;
+      const process = resource ? parseResource(resource, metadata.resourceName).processes.find((candidate) => candidate.id === metadata.bpmnProcessId) : undefined;
       if (!resource || !process) {
         throw new Error(`Expected the distributed deployment ${command.key} to carry process '${metadata.bpmnProcessId}' in '${metadata.resourceName}'`);
       }
@@ -29,8 +31,14 @@ export class DeploymentDistributeProcessor implements CommandProcessor {
         deploymentKey: metadata.deploymentKey,
         versionTag: metadata.versionTag,
       };
+      const previous = context.state.processes.getLatestProcess(stored.bpmnProcessId, stored.tenantId);
       context.processes.put(stored.processDefinitionKey, process);
       context.writers.appendEvent(stored.processDefinitionKey, 'PROCESS', 'CREATED', stored);
+      // Messages are published on the partition of their correlation key, so every partition has the message
+      // start events of the latest version (timers and signals start instances on the deployment partition).
+      if (previous && previous.version > stored.version) continue;
+      if (previous) closeStartEventSubscriptions(previous.processDefinitionKey, context);
+      openStartEventSubscriptions(process, stored, command.timestamp, context, { messagesOnly: true });
     }
     context.writers.appendEvent(command.key, 'DEPLOYMENT', 'DISTRIBUTED', deployment);
   }

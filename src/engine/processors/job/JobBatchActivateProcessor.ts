@@ -20,7 +20,8 @@ export class JobBatchActivateProcessor implements CommandProcessor {
       return;
     }
     const tenantIds = request.tenantIds && request.tenantIds.length > 0 ? request.tenantIds : [DEFAULT_TENANT_ID];
-    const { jobKeys, jobs, truncated } = this.collectJobs(request, tenantIds, command.timestamp, context);
+    const { jobKeys, jobs, truncated, tooLarge } = this.collectJobs(request, tenantIds, command.timestamp, context);
+    for (const [jobKey, job] of tooLarge) raiseJobTooLarge(jobKey, job, context);
     const batch: JobBatchRecordValue = { ...request, tenantIds, jobKeys, jobs, truncated };
     if (jobKeys.length === 0) {
       context.writers.respond(command, context.writers.unwrittenRecord(-1n, 'JOB_BATCH', 'ACTIVATED', batch));
@@ -33,12 +34,18 @@ export class JobBatchActivateProcessor implements CommandProcessor {
   private collectJobs(request: JobBatchRecordValue, tenantIds: string[], nowMs: number, context: ProcessingContext) {
     const jobKeys: bigint[] = [];
     const jobs: JobRecordValue[] = [];
+    const tooLarge: [bigint, JobRecordValue][] = [];
     let sizeBytes = 0;
     let truncated = false;
     context.state.jobs.forEachActivatable(request.type, (jobKey, job) => {
       if (!tenantIds.includes(job.value.tenantId)) return true;
       const variables = context.state.variables.collectVisible(job.value.elementInstanceKey, request.variables ?? []);
       const jobSizeBytes = estimateSizeBytes(variables) + 512;
+      // A job that no batch could carry would block its type forever: it gets an incident instead, as in Zeebe.
+      if (jobSizeBytes > JOB_BATCH_SIZE_BYTES_MAX) {
+        tooLarge.push([jobKey, job.value]);
+        return tooLarge.length < TOO_LARGE_JOBS_PER_ACTIVATION_MAX;
+      }
       if (sizeBytes + jobSizeBytes > JOB_BATCH_SIZE_BYTES_MAX && jobKeys.length > 0) {
         truncated = true;
         return false;
@@ -48,8 +55,22 @@ export class JobBatchActivateProcessor implements CommandProcessor {
       jobs.push({ ...job.value, worker: request.worker, deadline: nowMs + request.timeout, timeout: request.timeout, variables });
       return jobKeys.length < request.maxJobsToActivate;
     });
-    return { jobKeys, jobs, truncated };
+    return { jobKeys, jobs, truncated, tooLarge };
   }
+}
+
+/** Bound on the incidents one activation raises for jobs too large to activate; the rest wait for the next one. */
+const TOO_LARGE_JOBS_PER_ACTIVATION_MAX = 100;
+
+/**
+ * A MESSAGE_SIZE_EXCEEDED incident on the job; the incident takes the job out of activation until it is resolved
+ * (after the variables were made smaller, or with a worker that fetches fewer of them).
+ */
+function raiseJobTooLarge(jobKey: bigint, job: JobRecordValue, context: ProcessingContext): void {
+  const message =
+    `The job with key '${jobKey}' can not be activated, because with its variables it is larger than the configured ` +
+    `message size (${JOB_BATCH_SIZE_BYTES_MAX} bytes). Try to reduce the size by fetching fewer variables or by making the variable values smaller.`;
+  context.behaviors.incidents.raiseJobIncident(jobKey, job, 'MESSAGE_SIZE_EXCEEDED', message);
 }
 
 function validate(request: JobBatchRecordValue): string | undefined {

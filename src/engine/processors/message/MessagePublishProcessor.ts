@@ -2,8 +2,8 @@ import { DEFAULT_TENANT_ID, type MessageRecordValue, type Record } from '../../.
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
 
 /**
- * MESSAGE PUBLISH: publishes a message on the partition of its correlation key. A message id is unique per name
- * and tenant while a message with it lives (ALREADY_EXISTS). The message correlates at once to waiting
+ * MESSAGE PUBLISH: publishes a message on the partition of its correlation key. A message id is unique per name,
+ * correlation key and tenant while a message with it lives (ALREADY_EXISTS), as in Zeebe. The message correlates at once to waiting
  * subscriptions and message start events; with a time to live it is buffered for subscriptions that open later,
  * without one it expires at once, as in Zeebe.
  */
@@ -23,7 +23,7 @@ export class MessagePublishProcessor implements CommandProcessor {
       context.writers.appendRejection(command, 'INVALID_ARGUMENT', 'Expected to publish a message with a name, but the name was empty');
       return;
     }
-    if (context.state.messages.existsMessageId(message.tenantId, message.name, message.messageId)) {
+    if (context.state.messages.existsMessageId(message.tenantId, message.name, message.correlationKey, message.messageId)) {
       const reason = `Expected to publish a new message with id '${message.messageId}', but a message with that id was already published`;
       context.writers.appendRejection(command, 'ALREADY_EXISTS', reason);
       return;

@@ -11,7 +11,8 @@ export class ProcessInstanceCancelProcessor implements CommandProcessor {
       return;
     }
     if (instance.value.parentProcessInstanceKey >= 0n) {
-      const reason = `Expected to cancel a process instance with key '${command.key}', but it is created by a parent process instance. Cancel the root process instance '${instance.value.parentProcessInstanceKey}' instead.`;
+      const rootKey = rootProcessInstanceKey(instance.value.parentProcessInstanceKey, context);
+      const reason = `Expected to cancel a process instance with key '${command.key}', but it is created by a parent process instance. Cancel the root process instance '${rootKey}' instead.`;
       context.writers.appendRejection(command, 'INVALID_STATE', reason);
       return;
     }
@@ -25,4 +26,18 @@ export class ProcessInstanceCancelProcessor implements CommandProcessor {
     context.writers.respond(command, terminating);
     context.behaviors.elements.terminateElement(instance.key, instance.value);
   }
+}
+
+/** Bound on the walk up a call hierarchy; far above any real nesting. */
+const CALL_DEPTH_MAX = 1000;
+
+/** The process instance at the top of a call hierarchy (called instances live on their parent's partition). */
+function rootProcessInstanceKey(processInstanceKey: bigint, context: ProcessingContext): bigint {
+  let key = processInstanceKey;
+  for (let depth = 0; depth < CALL_DEPTH_MAX; depth++) {
+    const parentKey = context.state.elementInstances.getInstance(key)?.value.parentProcessInstanceKey ?? -1n;
+    if (parentKey < 0n) return key;
+    key = parentKey;
+  }
+  return key;
 }

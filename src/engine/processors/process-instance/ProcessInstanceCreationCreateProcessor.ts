@@ -7,6 +7,9 @@ import {
 } from '../../../protocol/index.js';
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
 
+/** How long an idempotency key is remembered when the broker names no window. */
+export const IDEMPOTENCY_WINDOW_DEFAULT_MS = 60 * 60_000;
+
 /**
  * PROCESS_INSTANCE_CREATION CREATE and CREATE_WITH_AWAITING_RESULT: finds the process, sets the initial variables
  * on the new instance and activates the process element.
@@ -15,6 +18,7 @@ export class ProcessInstanceCreationCreateProcessor implements CommandProcessor 
   process(command: Record, context: ProcessingContext): void {
     const request = command.value as unknown as ProcessInstanceCreationRecordValue;
     const tenantId = request.tenantId || DEFAULT_TENANT_ID;
+    if (answeredAsDuplicate(command, request, tenantId, context)) return;
     const found = findProcess(request, tenantId, context);
     if (typeof found === 'string') {
       context.writers.appendRejection(command, 'NOT_FOUND', found);
@@ -56,6 +60,10 @@ export class ProcessInstanceCreationCreateProcessor implements CommandProcessor 
       startInstructions: [],
       tenantId,
     };
+    if (request.idempotencyKey) {
+      created.idempotencyKey = request.idempotencyKey;
+      created.idempotencyKeyExpiresAtMs = command.timestamp + (context.idempotencyWindowMs ?? IDEMPOTENCY_WINDOW_DEFAULT_MS);
+    }
     const event = context.writers.appendEvent(processInstanceKey, 'PROCESS_INSTANCE_CREATION', 'CREATED', created);
     if (command.intent === 'CREATE_WITH_AWAITING_RESULT' && command.requestId !== undefined) {
       context.awaitingResults.set(processInstanceKey, {
@@ -67,6 +75,36 @@ export class ProcessInstanceCreationCreateProcessor implements CommandProcessor 
       context.writers.respond(command, event);
     }
   }
+}
+
+/**
+ * A creation whose idempotency key started an instance within the window is answered with that instance and writes
+ * nothing: a replayed Kafka record must not start a second one. A client awaiting the result gets ALREADY_EXISTS,
+ * since the first instance's result cannot be awaited again.
+ */
+function answeredAsDuplicate(command: Record, request: ProcessInstanceCreationRecordValue, tenantId: string, context: ProcessingContext): boolean {
+  if (!request.idempotencyKey) return false;
+  const original = context.state.idempotency.getCreation(tenantId, request.idempotencyKey);
+  if (original === undefined || original.expiresAtMs <= command.timestamp) return false;
+  if (command.intent === 'CREATE_WITH_AWAITING_RESULT') {
+    const reason = `Expected to create an instance for idempotency key '${request.idempotencyKey}', but instance '${original.processInstanceKey}' was created for it already; its result cannot be awaited again`;
+    context.writers.appendRejection(command, 'ALREADY_EXISTS', reason);
+    return true;
+  }
+  const answer: ProcessInstanceCreationRecordValue = {
+    bpmnProcessId: original.bpmnProcessId,
+    version: original.version,
+    processDefinitionKey: original.processDefinitionKey,
+    processInstanceKey: original.processInstanceKey,
+    variables: request.variables ?? {},
+    fetchVariables: request.fetchVariables ?? [],
+    startInstructions: [],
+    tenantId,
+    idempotencyKey: request.idempotencyKey,
+    idempotencyKeyExpiresAtMs: original.expiresAtMs,
+  };
+  context.writers.respond(command, context.writers.unwrittenRecord(original.processInstanceKey, 'PROCESS_INSTANCE_CREATION', 'CREATED', answer));
+  return true;
 }
 
 function findProcess(request: ProcessInstanceCreationRecordValue, tenantId: string, context: ProcessingContext): ProcessRecordValue | string {

@@ -21,7 +21,7 @@ export class TimerTriggerProcessor implements CommandProcessor {
       return;
     }
     if (value.elementInstanceKey < 0n) {
-      this.triggerStartEvent(command.key, value, context);
+      this.triggerStartEvent(command.key, value, command.timestamp, context);
       return;
     }
     const instance = context.state.elementInstances.getInstance(value.elementInstanceKey);
@@ -36,18 +36,18 @@ export class TimerTriggerProcessor implements CommandProcessor {
     const event = process.elements.get(value.targetElementId);
     const staysSubscribed = event?.bpmnElementType === 'BOUNDARY_EVENT' || event?.flowScope?.bpmnElementType === 'EVENT_SUB_PROCESS';
     if (event?.timer && staysSubscribed && event.interrupting === false) {
-      const next = nextTimerSchedule(event.timer, context.behaviors.variables.lookup(instance.key), value);
+      const next = nextTimerSchedule(event.timer, context.behaviors.variables.lookup(instance.key), value, command.timestamp);
       if (next) context.behaviors.eventSubscriptions.createTimer(instance.key, instance.value, event.id, next);
     }
   }
 
-  private triggerStartEvent(timerKey: bigint, value: TimerRecordValue, context: ProcessingContext): void {
+  private triggerStartEvent(timerKey: bigint, value: TimerRecordValue, nowMs: number, context: ProcessingContext): void {
     context.writers.appendEvent(timerKey, 'TIMER', 'TRIGGERED', value);
     const process = context.state.processes.getProcessByKey(value.processDefinitionKey);
     if (!process) return;
     context.behaviors.eventTriggers.startInstance(process, value.targetElementId, {});
     const event = context.processes.get(value.processDefinitionKey).elements.get(value.targetElementId);
-    const next = event?.timer ? nextTimerSchedule(event.timer, () => undefined, value) : undefined;
+    const next = event?.timer ? nextTimerSchedule(event.timer, () => undefined, value, nowMs) : undefined;
     if (next) context.behaviors.eventSubscriptions.createTimer(-1n, { processInstanceKey: -1n, ...process }, event!.id, next);
   }
 }

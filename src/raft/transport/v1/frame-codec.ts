@@ -16,12 +16,18 @@ import { encodeRaftMessage, readRaftMessage, type DecodeResult } from './message
  * Kind 2 carries one Raft message of one Raft group (a partition):
  *
  *   u8 kind (2), u32 group id, the message (message-codec.ts)
+ *
+ * Kind 3 carries an opaque message of the application that shares the connection (the broker's command forwarding
+ * and topology), on a numbered channel; a node that does not know kind 3 drops it with a warning:
+ *
+ *   u8 kind (3), u32 channel, the bytes
  */
 export const WIRE_FORMAT_VERSION = 1;
 export const FRAME_HEADER_BYTES = 8;
 const HELLO_MAGIC = Buffer.from('TRIBRAFT', 'latin1');
 const KIND_HELLO = 1;
 const KIND_MESSAGE = 2;
+const KIND_APPLICATION = 3;
 const CLUSTER_ID_BYTES_MAX = 255;
 
 export interface Hello {
@@ -31,7 +37,10 @@ export interface Hello {
   clusterId: string;
 }
 
-export type FrameBody = { kind: 'hello'; hello: Hello } | { kind: 'message'; groupId: number; message: RaftMessage };
+export type FrameBody =
+  | { kind: 'hello'; hello: Hello }
+  | { kind: 'message'; groupId: number; message: RaftMessage }
+  | { kind: 'application'; channel: number; bytes: Buffer };
 
 export function encodeFrame(body: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
@@ -54,6 +63,11 @@ export function encodeMessageBody(groupId: number, message: RaftMessage): Buffer
   return Buffer.concat([header, encodeRaftMessage(message)]);
 }
 
+export function encodeApplicationBody(channel: number, bytes: Uint8Array): Buffer {
+  const header = new BinaryWriter().u8(KIND_APPLICATION).u32(channel).finish();
+  return Buffer.concat([header, bytes]);
+}
+
 /** Decodes and validates a frame body; never throws on bad bytes. */
 export function decodeFrameBody(body: Buffer): DecodeResult<FrameBody> {
   try {
@@ -64,6 +78,7 @@ export function decodeFrameBody(body: Buffer): DecodeResult<FrameBody> {
       const message = readRaftMessage(body.subarray(5));
       return message.ok ? { ok: true, value: { kind: 'message', groupId, message: message.value } } : message;
     }
+    if (kind === KIND_APPLICATION) return { ok: true, value: { kind: 'application', channel: reader.u32('channel'), bytes: body.subarray(5) } };
     if (kind !== KIND_HELLO) return { ok: false, error: `Unknown frame kind ${kind}` };
     const magic = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7].map(() => reader.u8('magic')));
     if (!magic.equals(HELLO_MAGIC)) return { ok: false, error: 'The hello frame does not start with TRIBRAFT: not a Tributary Raft peer' };

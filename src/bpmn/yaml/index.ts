@@ -1,0 +1,3 @@
+export * from './parse-yaml.js';
+export * from './yaml-definition.js';
+export * from './yaml-to-bpmn.js';

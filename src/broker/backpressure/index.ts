@@ -1,0 +1,5 @@
+export * from './limit-algorithm.js';
+export * from './aimd-limit.js';
+export * from './vegas-limit.js';
+export * from './command-limiter.js';
+export * from './backpressure-metrics.js';

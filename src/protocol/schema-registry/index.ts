@@ -1,0 +1,2 @@
+export * from './compatibility.js';
+export * from './registry-errors.js';
