@@ -1,3 +1,4 @@
+import type { BrokerTransport } from './cluster/cluster-broker-client.js';
 import type { ClusterConfig } from './cluster/cluster-config.js';
 import type { KafkaFormat, KafkaKeyField, RecordFilterOptions } from '../exporters/index.js';
 import type { BackpressureConfig } from './backpressure/index.js';
@@ -33,6 +34,13 @@ export interface BrokerConfig {
   backpressure?: BackpressureConfig;
   /** Log segment size; the log is compacted a whole segment at a time. The log's default when left out. */
   segmentSizeBytesMax?: number;
+  /**
+   * Run the partitions on this many worker threads (at most one per partition), beside the gateway's thread; 0 runs
+   * them on the gateway's thread.
+   */
+  partitionThreads?: number;
+  /** Set by the broker for its partition threads: which partitions this thread runs and how it reaches the others. */
+  threadMember?: ThreadMemberConfig;
   /** Join a cluster of brokers (Raft-replicated partitions); left out, the broker runs alone. */
   cluster?: ClusterConfig;
   /** How long an idempotency key of a process instance creation is remembered (the Kafka connectors send them). */
@@ -65,3 +73,12 @@ export const BROKER_CONFIG_DEFAULTS: BrokerConfig = {
   snapshotPeriodMs: 5 * 60_000,
   pendingCommandsMax: 20_000,
 };
+
+/** A partition thread of a broker (see partitionThreads). */
+export interface ThreadMemberConfig {
+  /** 1 to threadCount; the main thread is 0. */
+  nodeId: number;
+  threadCount: number;
+  partitionIds: number[];
+  transport: BrokerTransport;
+}

@@ -1,12 +1,13 @@
 import type { ComponentHealth, HealthReport, HealthStatus, MonitoringSource, Readiness } from '../http/index.js';
 import type { Broker } from './broker.js';
+import { mergeExpositions } from './threads/merge-expositions.js';
 
 /** Answers the monitoring endpoints from the broker's partitions and metrics. */
 export class BrokerMonitoring implements MonitoringSource {
   constructor(private readonly broker: Broker) {}
 
   readiness(): Readiness {
-    const partitions = this.broker.partitions.map((partition) => ({
+    const partitions = this.broker.partitionHealth().map((partition) => ({
       partitionId: partition.partitionId,
       ready: partition.healthy,
       role: 'leader',
@@ -15,15 +16,21 @@ export class BrokerMonitoring implements MonitoringSource {
     return { ready: partitions.length > 0 && partitions.every((partition) => partition.ready), details: { partitions } };
   }
 
-  health(): HealthReport {
-    const components: ComponentHealth[] = this.broker.partitions.map((partition) => ({
+  async health(): Promise<HealthReport> {
+    // With partition threads, each thread reports its partitions and their exporters.
+    const components = this.broker.threads === undefined ? this.partitionComponents() : (await this.broker.threads.report()).components;
+    const status = worst(components);
+    return { status, components: [{ name: 'broker', status, components }] };
+  }
+
+  /** This thread's partitions, each with its exporters. */
+  partitionComponents(): ComponentHealth[] {
+    return this.broker.partitionHealth().map((partition) => ({
       name: `partition-${partition.partitionId}`,
       status: partition.healthy ? 'healthy' : 'dead',
       ...(partition.healthy ? {} : { message: 'the partition stopped processing after a storage failure' }),
       components: this.exporterHealth(partition.partitionId),
     }));
-    const status = worst(components);
-    return { status, components: [{ name: 'broker', status, components }] };
   }
 
   /** An exporter that keeps failing (Kafka down, a full disk) is unhealthy; it retries and catches up on its own. */
@@ -36,8 +43,9 @@ export class BrokerMonitoring implements MonitoringSource {
     }));
   }
 
-  metrics(): string {
-    return this.broker.metrics.exposition();
+  async metrics(): Promise<string> {
+    const threads = this.broker.threads;
+    return threads === undefined ? this.broker.metrics.exposition() : mergeExpositions([this.broker.metrics.exposition(), (await threads.report()).metrics]);
   }
 }
 

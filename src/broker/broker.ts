@@ -25,6 +25,9 @@ import { BrokerMonitoring } from './broker-monitoring.js';
 import { Partition, type PartitionListener } from './partition.js';
 import type { BrokerPartition } from './broker-partition.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { ClusterBrokerClient, type RoutedReplica } from './cluster/cluster-broker-client.js';
+import { PartitionThreads } from './threads/partition-threads.js';
+import type { ThreadMemberConfig } from './broker-config.js';
 import type { ReplicatedPartition } from './cluster/replicated-partition.js';
 import type { BrokerClient } from '../gateway/broker-client.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
@@ -50,6 +53,10 @@ export class Broker {
   partitions: BrokerPartition[] = [];
   /** This broker's part of a cluster; undefined for a broker that runs alone. */
   cluster: ClusterNode | undefined;
+  /** On the main thread of a broker with partition threads: the threads, and the client that reaches them. */
+  threads: PartitionThreads | undefined;
+  /** On a partition thread: routes commands to the other threads' partitions. */
+  private threadRouter: ClusterBrokerClient | undefined;
   private directors = new Map<number, ExporterDirector>();
   /** Set once exporters may start (directors of partitions this broker leads later start on the role change). */
   private exporterDataDirectory: string | undefined;
@@ -89,9 +96,20 @@ export class Broker {
   private async startParts(): Promise<void> {
     const dataDirectory = resolve(this.config.dataDirectory);
     await mkdir(dataDirectory, { recursive: true });
-    this.lock = await DataDirectoryLock.acquire(dataDirectory);
+    const member = this.config.threadMember;
+    // The main thread holds the lock for its partition threads.
+    if (member === undefined) this.lock = await DataDirectoryLock.acquire(dataDirectory);
     if (this.config.cluster !== undefined) {
       await this.startCluster(dataDirectory);
+    } else if (member !== undefined) {
+      await this.startThreadMember(dataDirectory, member);
+    } else if ((this.config.partitionThreads ?? 0) > 0) {
+      this.threads = await PartitionThreads.start({
+        config: this.config,
+        threadCount: this.config.partitionThreads!,
+        local: this.client,
+        gatewayAddress: () => ({ host: this.config.host, port: this.gatewayPort }),
+      });
     } else {
       for (let partitionId = 1; partitionId <= this.config.partitionCount; partitionId++) {
         this.partitions.push(await this.openPartition(partitionId, join(dataDirectory, 'partitions', String(partitionId))));
@@ -99,8 +117,14 @@ export class Broker {
     }
     this.client.attach(this.partitions);
     registerPartitionMetrics(this.metrics, () => this.partitions);
-    await this.startSchemaRegistry(dataDirectory);
+    // The registry reads partition 1's state: it is served where that partition runs.
+    if (member === undefined ? this.threads === undefined : member.partitionIds.includes(1)) await this.startSchemaRegistry(dataDirectory);
     await this.startExporters(dataDirectory);
+    if (member !== undefined) {
+      this.snapshotTimer = setInterval(() => void this.snapshotAll(), this.config.snapshotPeriodMs);
+      this.snapshotTimer.unref();
+      return;
+    }
     this.monitoring = await startMonitoringServer({ source: new BrokerMonitoring(this), host: this.config.host, port: this.config.monitoringPort });
     this.monitoringPort = this.monitoring.port;
     this.gateway = new GatewayServer(this.gatewayClient, { host: this.config.host, port: this.config.gatewayPort });
@@ -113,7 +137,46 @@ export class Broker {
 
   /** Where the gateway (and anything else that writes commands) sends them: in a cluster, to the partition's leader. */
   get gatewayClient(): BrokerClient {
-    return this.cluster?.client ?? this.client;
+    return this.cluster?.client ?? this.threads?.client ?? this.threadRouter ?? this.client;
+  }
+
+  /** Each partition and whether it is healthy, wherever it runs (this thread, a partition thread, this cluster node). */
+  partitionHealth(): { partitionId: number; healthy: boolean }[] {
+    if (this.threads === undefined) return this.partitions.map((partition) => ({ partitionId: partition.partitionId, healthy: partition.healthy }));
+    const broker = this.threads.client.topology().brokers[0];
+    return this.threads.client.partitionIds().map((partitionId) => ({
+      partitionId,
+      healthy: broker?.partitions.some((partition) => partition.partitionId === partitionId && partition.role === 'LEADER' && partition.health === 'HEALTHY') ?? false,
+    }));
+  }
+
+  /** A partition thread: opens its partitions and routes commands to the others through the main thread's mesh. */
+  private async startThreadMember(dataDirectory: string, member: ThreadMemberConfig): Promise<void> {
+    for (const partitionId of member.partitionIds) {
+      this.partitions.push(await this.openPartition(partitionId, join(dataDirectory, 'partitions', String(partitionId))));
+    }
+    const replicas: RoutedReplica[] = this.partitions.map((partition) => ({
+      partitionId: partition.partitionId,
+      role: 'LEADER',
+      term: 1,
+      get healthy() {
+        return partition.healthy;
+      },
+    }));
+    this.threadRouter = new ClusterBrokerClient({
+      nodeId: member.nodeId,
+      clusterSize: member.threadCount + 1,
+      partitionCount: this.config.partitionCount,
+      replicationFactor: 1,
+      transport: member.transport,
+      local: this.client,
+      replicas: () => replicas,
+      gatewayAddress: () => ({ host: this.config.host, port: 0 }),
+    });
+    this.threadRouter.start();
+    this.client.routeCommandsWith((partitionId, command) => {
+      this.threadRouter?.sendCommand(partitionId, command).catch(() => undefined);
+    });
   }
 
   private async startCluster(dataDirectory: string): Promise<void> {
@@ -155,7 +218,7 @@ export class Broker {
       onSideEffect: (effect) => {
         const current = partition();
         if (current) client.runSideEffect(current, effect);
-        if (effect.kind === 'jobs-available') this.cluster?.client.broadcastJobsAvailable(effect.jobType);
+        if (effect.kind === 'jobs-available') (this.cluster?.client ?? this.threadRouter)?.broadcastJobsAvailable(effect.jobType);
       },
       onCommitted: (records) => this.directors.get(partitionId)?.onCommitted(records),
       onFailure: (error) => {
@@ -166,30 +229,23 @@ export class Broker {
   }
 
   private openPartition(partitionId: number, directory: string): Promise<Partition> {
-    const client = this.client;
-    let partition: Partition | undefined;
-    const opened = Partition.open({
+    // The listener reads the partition through this holder: the partition exists only once it is open.
+    const opened: { partition?: Partition } = {};
+    return Partition.open({
       partitionId,
       directory,
       clock: this.clock,
-      jobStreams: client.jobStreams,
+      jobStreams: this.client.jobStreams,
       partitionCount: this.config.partitionCount,
       fsync: this.config.fsync,
       pendingCommandsMax: this.config.pendingCommandsMax,
       backpressure: this.config.backpressure,
       idempotencyWindowMs: this.config.idempotencyWindowMs,
-      listener: {
-        onResponse: (response) => client.deliverResponse(response),
-        onSideEffect: (effect) => partition && client.runSideEffect(partition, effect),
-        onCommitted: (records) => this.directors.get(partitionId)?.onCommitted(records),
-        onFailure: (error) => {
-          this.logger.error(`Partition ${partitionId} failed and stopped processing: ${error.message}`);
-          client.failAll(error);
-        },
-      },
-    });
-    return opened.then((value) => (partition = value));
+      segmentSizeBytesMax: this.config.segmentSizeBytesMax,
+      listener: this.partitionListener(partitionId, () => opened.partition),
+    }).then((partition) => (opened.partition = partition));
   }
+
 
   private async startExporters(dataDirectory: string): Promise<void> {
     registerExporterMetrics(this.metrics, () => this.directors.values());
@@ -335,6 +391,8 @@ export class Broker {
   private async stopParts(): Promise<void> {
     await this.gateway?.stop();
     await this.monitoring?.close();
+    await this.threads?.stop();
+    this.threadRouter?.close();
     await this.snapshotAll();
     for (const partition of this.partitions) await partition.close();
     await this.cluster?.close();

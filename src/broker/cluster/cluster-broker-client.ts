@@ -2,24 +2,46 @@ import { hostname } from 'node:os';
 import { ERROR_CATALOGUE, TributaryError, type ErrorCode } from '../../errors.js';
 import type { ActivatedJobRecord, BrokerClient, BrokerInfo, CommandRequest, JobStreamRequest, Topology } from '../../gateway/broker-client.js';
 import { BROKER_VERSION, partitionIdOf, type Record } from '../../protocol/index.js';
-import type { TcpTransport } from '../../raft/index.js';
 import type { LocalBrokerClient } from '../local-broker-client.js';
 import { BROKER_CHANNEL, decodeBrokerMessage, encodeBrokerMessage, type BrokerAnnouncement, type BrokerMessage } from './broker-messages.js';
-import type { ReplicatedPartition } from './replicated-partition.js';
+
+/**
+ * How brokers (or a broker's partition threads) reach each other beside Raft: the TCP transport between brokers, or
+ * message ports between the threads of one broker.
+ */
+export interface BrokerTransport {
+  readonly peerIds: number[];
+  sendApplication(nodeId: number, channel: number, bytes: Uint8Array): void;
+  subscribeApplication(channel: number, handler: (fromNodeId: number, bytes: Buffer) => void): () => void;
+  peerStatus(nodeId: number): { connected: boolean };
+}
+
+/** What the client needs to know of a partition replica on this node. */
+export interface RoutedReplica {
+  readonly partitionId: number;
+  readonly role: 'LEADER' | 'FOLLOWER';
+  readonly term: number;
+  readonly healthy: boolean;
+}
 
 export interface ClusterBrokerClientOptions {
   nodeId: number;
   clusterSize: number;
   partitionCount: number;
   replicationFactor: number;
-  transport: TcpTransport;
+  transport: BrokerTransport;
   /** Delivers commands to the partitions this broker leads, and answers them. */
   local: LocalBrokerClient;
   /** This broker's replicas. */
-  replicas: () => readonly ReplicatedPartition[];
+  replicas: () => readonly RoutedReplica[];
   /** Where clients reach this broker's gateway. */
   gatewayAddress: () => { host: string; port: number };
   announceIntervalMs?: number;
+  /**
+   * Partition threads of one broker: the topology shows one broker (this id, this gateway) holding every partition,
+   * not the threads.
+   */
+  presentAsBroker?: number;
 }
 
 interface RemoteRequest {
@@ -110,12 +132,16 @@ export class ClusterBrokerClient implements BrokerClient {
       if (leader !== undefined) leaders.set(partitionId, leader);
     }
     // A broker that still claims a partition another one leads in a later term shows as its follower.
-    const brokers: BrokerInfo[] = [toBrokerInfo(this.ownAnnouncement(), leaders)];
+    let brokers: BrokerInfo[] = [toBrokerInfo(this.ownAnnouncement(), leaders)];
     for (const { announcement } of this.freshAnnouncements()) brokers.push(toBrokerInfo(announcement, leaders));
+    if (this.options.presentAsBroker !== undefined) {
+      const partitions = brokers.flatMap((broker) => broker.partitions).sort((a, b) => a.partitionId - b.partitionId);
+      brokers = [{ ...brokers[0], nodeId: this.options.presentAsBroker, partitions }];
+    }
     brokers.sort((a, b) => a.nodeId - b.nodeId);
     return {
       brokers,
-      clusterSize: this.options.clusterSize,
+      clusterSize: this.options.presentAsBroker === undefined ? this.options.clusterSize : 1,
       partitionsCount: this.options.partitionCount,
       replicationFactor: this.options.replicationFactor,
       gatewayVersion: BROKER_VERSION,
