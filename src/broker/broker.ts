@@ -33,6 +33,12 @@ import type { BrokerClient } from '../gateway/broker-client.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
 import { registerPartitionMetrics } from './partition-metrics.js';
 
+/**
+ * A command that waited longer than this to reach its partition thread is refused (back-pressure the partition's
+ * own limit cannot see); as long as Zeebe's default AIMD request timeout.
+ */
+const THREAD_QUEUE_DELAY_MAX_MS = 200;
+
 export interface BrokerLogger {
   info(message: string): void;
   error(message: string): void;
@@ -172,6 +178,7 @@ export class Broker {
       local: this.client,
       replicas: () => replicas,
       gatewayAddress: () => ({ host: this.config.host, port: 0 }),
+      queueDelayMaxMs: THREAD_QUEUE_DELAY_MAX_MS,
     });
     this.threadRouter.start();
     this.client.routeCommandsWith((partitionId, command) => {

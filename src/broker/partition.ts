@@ -15,7 +15,7 @@ import type { SnapshotStore, StateStore } from '../state/index.js';
 import type { Clock } from './clock.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { recoverPartition } from './partition-recovery.js';
-import { CommandLimiter, createLimitAlgorithm, type BackpressureConfig } from './backpressure/index.js';
+import { CommandLimiter, createLimitAlgorithm, isAlwaysAccepted, type BackpressureConfig } from './backpressure/index.js';
 
 /** A command as a client (or a scheduler) writes it, before the partition gives it a position and a timestamp. */
 export interface NewCommand {
@@ -325,7 +325,3 @@ export class Partition {
   }
 }
 
-function isAlwaysAccepted(command: NewCommand): boolean {
-  if (command.valueType === 'DEPLOYMENT' && command.intent === 'DISTRIBUTE') return true;
-  return command.valueType === 'JOB' && (command.intent === 'COMPLETE' || command.intent === 'FAIL');
-}

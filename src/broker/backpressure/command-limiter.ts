@@ -11,6 +11,12 @@ export interface BackpressureConfig {
 
 export const BACKPRESSURE_DEFAULTS: BackpressureConfig = { algorithm: 'aimd', limitMax: AIMD_DEFAULTS.limitMax };
 
+/** Commands a partition always admits: they free capacity (job completions and failures) or must not be lost. */
+export function isAlwaysAccepted(command: { valueType: string; intent: string }): boolean {
+  if (command.valueType === 'DEPLOYMENT' && command.intent === 'DISTRIBUTE') return true;
+  return command.valueType === 'JOB' && (command.intent === 'COMPLETE' || command.intent === 'FAIL');
+}
+
 export function createLimitAlgorithm(config: BackpressureConfig): LimitAlgorithm {
   switch (config.algorithm) {
     case 'fixed':

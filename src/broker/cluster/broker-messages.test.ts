@@ -19,7 +19,7 @@ const record: Record = {
 
 describe('broker messages', () => {
   it.each<BrokerMessage>([
-    { type: 'command', requestId: 7, partitionId: 4, timeoutMs: 30_000, command: { valueType: 'JOB', intent: 'COMPLETE', key: (4n << 51n) + 3n, value: { variables: { ok: true } } } },
+    { type: 'command', requestId: 7, partitionId: 4, timeoutMs: 30_000, sentAtMs: 1_764_000_000_123, command: { valueType: 'JOB', intent: 'COMPLETE', key: (4n << 51n) + 3n, value: { variables: { ok: true } } } },
     { type: 'response', requestId: 7, record },
     { type: 'failure', requestId: 8, code: 'NOT_LEADER', message: 'Broker 2 does not lead partition 4' },
     { type: 'topology', announcement: { nodeId: 1, host: 'broker-1', port: 26500, version: BROKER_VERSION, partitions: [{ partitionId: 4, role: 'LEADER', term: 3, healthy: true }] } },

@@ -5,7 +5,8 @@ import type { ActivatedJobRecord, CommandRequest, JobStreamRequest } from '../..
  * Messages between brokers beside Raft (application channel 1 of the transport), version 1. Every message starts
  * with a u8 type:
  *
- *   1 command:  u32 request id (0: no answer wanted), u32 partition id, u32 timeout ms, a record batch of one command
+ *   1 command:  u32 request id (0: no answer wanted), u32 partition id, u32 timeout ms, f64 sent at (ms since the
+ *               epoch, the sender's clock), a record batch of one command
  *   2 response: u32 request id, a record batch of one record (the event or rejection answering the command)
  *   3 failure:  u32 request id, UTF-8 JSON { code, message } (an error code of errors.ts)
  *   4 topology: UTF-8 JSON BrokerAnnouncement
@@ -36,7 +37,7 @@ export interface BrokerAnnouncement {
 }
 
 export type BrokerMessage =
-  | { type: 'command'; requestId: number; partitionId: number; timeoutMs: number; command: CommandRequest }
+  | { type: 'command'; requestId: number; partitionId: number; timeoutMs: number; sentAtMs: number; command: CommandRequest }
   | { type: 'response'; requestId: number; record: Record }
   | { type: 'failure'; requestId: number; code: string; message: string }
   | { type: 'topology'; announcement: BrokerAnnouncement }
@@ -45,16 +46,18 @@ export type BrokerMessage =
   | { type: 'stream-close'; streamId: number }
   | { type: 'job-push'; streamId: number; job: ActivatedJobRecord };
 
+const COMMAND_HEADER_BYTES = 21;
 const TYPE_CODES = { command: 1, response: 2, failure: 3, topology: 4, 'jobs-available': 5, 'stream-open': 6, 'stream-close': 7, 'job-push': 8 } as const;
 
 export function encodeBrokerMessage(message: BrokerMessage): Buffer {
   switch (message.type) {
     case 'command': {
-      const header = Buffer.allocUnsafe(13);
+      const header = Buffer.allocUnsafe(COMMAND_HEADER_BYTES);
       header.writeUInt8(TYPE_CODES.command, 0);
       header.writeUInt32LE(message.requestId, 1);
       header.writeUInt32LE(message.partitionId, 5);
       header.writeUInt32LE(Math.min(message.timeoutMs, 0xffffffff), 9);
+      header.writeDoubleLE(message.sentAtMs, 13);
       return Buffer.concat([header, encodeRecordBatch([commandRecord(message.partitionId, message.command)])]);
     }
     case 'response':
@@ -81,9 +84,9 @@ export function decodeBrokerMessage(bytes: Buffer): BrokerMessage {
   const type = bytes.readUInt8(0);
   switch (type) {
     case TYPE_CODES.command: {
-      const [record] = decodeRecordBatch(Buffer.from(bytes.subarray(13)));
+      const [record] = decodeRecordBatch(Buffer.from(bytes.subarray(COMMAND_HEADER_BYTES)));
       const command = { valueType: record.valueType, intent: record.intent, key: record.key, value: record.value };
-      return { type: 'command', requestId: bytes.readUInt32LE(1), partitionId: bytes.readUInt32LE(5), timeoutMs: bytes.readUInt32LE(9), command };
+      return { type: 'command', requestId: bytes.readUInt32LE(1), partitionId: bytes.readUInt32LE(5), timeoutMs: bytes.readUInt32LE(9), sentAtMs: bytes.readDoubleLE(13), command };
     }
     case TYPE_CODES.response:
       return { type: 'response', requestId: bytes.readUInt32LE(1), record: decodeRecordBatch(Buffer.from(bytes.subarray(5)))[0] };

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { ERROR_CATALOGUE, TributaryError, type ErrorCode } from '../../errors.js';
 import type { ActivatedJobRecord, BrokerClient, BrokerInfo, CommandRequest, JobStreamRequest, Topology } from '../../gateway/broker-client.js';
 import { BROKER_VERSION, partitionIdOf, type Record } from '../../protocol/index.js';
+import { isAlwaysAccepted } from '../backpressure/index.js';
 import type { LocalBrokerClient } from '../local-broker-client.js';
 import { BROKER_CHANNEL, decodeBrokerMessage, encodeBrokerMessage, type BrokerAnnouncement, type BrokerMessage } from './broker-messages.js';
 
@@ -42,6 +43,12 @@ export interface ClusterBrokerClientOptions {
    * not the threads.
    */
   presentAsBroker?: number;
+  /**
+   * Partition threads share one clock: a forwarded command that waited longer than this in the thread's message
+   * queue is refused with RESOURCE_EXHAUSTED (unless it is always accepted), because the partition's own limit only
+   * sees commands once they leave that queue. Left out between brokers, whose clocks differ.
+   */
+  queueDelayMaxMs?: number;
 }
 
 interface RemoteRequest {
@@ -224,7 +231,7 @@ export class ClusterBrokerClient implements BrokerClient {
         reject(new TributaryError('DEADLINE_EXCEEDED', `Expected broker ${nodeId} to answer the ${command.valueType} ${command.intent} command within ${timeoutMs} ms, but it did not`));
       }, timeoutMs);
       this.remoteRequests.set(requestId, { nodeId, partitionId, resolve, reject, timer });
-      const message = encodeBrokerMessage({ type: 'command', requestId, partitionId, timeoutMs, command });
+      const message = encodeBrokerMessage({ type: 'command', requestId, partitionId, timeoutMs, sentAtMs: Date.now(), command });
       this.options.transport.sendApplication(nodeId, BROKER_CHANNEL, message);
     });
   }
@@ -289,6 +296,12 @@ export class ClusterBrokerClient implements BrokerClient {
     const reply = (answer: BrokerMessage): void => {
       if (message.requestId !== 0) this.options.transport.sendApplication(from, BROKER_CHANNEL, encodeBrokerMessage(answer));
     };
+    const queueDelayMaxMs = this.options.queueDelayMaxMs;
+    if (queueDelayMaxMs !== undefined && Date.now() - message.sentAtMs > queueDelayMaxMs && !isAlwaysAccepted(message.command)) {
+      const waitedMs = Date.now() - message.sentAtMs;
+      reply({ type: 'failure', requestId: message.requestId, code: 'RESOURCE_EXHAUSTED', message: `Expected to handle the request, but partition ${message.partitionId} is overloaded (the request waited ${waitedMs} ms to reach it); retry later` });
+      return;
+    }
     const local = this.options.replicas().find((replica) => replica.partitionId === message.partitionId);
     if (local?.role !== 'LEADER') {
       reply({ type: 'failure', requestId: message.requestId, code: 'NOT_LEADER', message: `Broker ${this.options.nodeId} does not lead partition ${message.partitionId}` });

@@ -7,7 +7,7 @@ import type { SegmentedLog } from '../../log/index.js';
 import { BROKER_VERSION, ByteWriter, decodeRecordBatch, encodeRecordBatch, peekFirstPosition, type Record } from '../../protocol/index.js';
 import { RaftServer, type RaftEntry, type RaftTransport, type SoftState } from '../../raft/index.js';
 import { SnapshotStore, StateStore, restoreSnapshot } from '../../state/index.js';
-import { CommandLimiter, createLimitAlgorithm } from '../backpressure/index.js';
+import { CommandLimiter, createLimitAlgorithm, isAlwaysAccepted } from '../backpressure/index.js';
 import { findEntryIndexForPosition } from '../log-position-search.js';
 import { StateRaftSnapshotStore, type RaftSnapshot } from '../raft-snapshot-store.js';
 import type { NewCommand, PartitionOptions } from '../partition.js';
@@ -511,10 +511,6 @@ function newEngine(options: ReplicatedPartitionOptions, store: StateStore): Engi
   return new Engine({ partitionId: options.partitionId, partitionCount: options.partitionCount, store, jobStreams: options.jobStreams });
 }
 
-function isAlwaysAccepted(command: NewCommand): boolean {
-  if (command.valueType === 'DEPLOYMENT' && command.intent === 'DISTRIBUTE') return true;
-  return command.valueType === 'JOB' && (command.intent === 'COMPLETE' || command.intent === 'FAIL');
-}
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
