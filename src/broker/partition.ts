@@ -3,7 +3,6 @@ import { DueJobCommands, DueTimerCommands, type JobStreamRegistry } from '../eng
 import { TributaryError } from '../errors.js';
 import type { SegmentedLog } from '../log/index.js';
 import {
-  BROKER_VERSION,
   ByteWriter,
   encodeRecordBatch,
   type Intent,
@@ -15,6 +14,7 @@ import type { SnapshotStore, StateStore } from '../state/index.js';
 import type { Clock } from './clock.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { recoverPartition } from './partition-recovery.js';
+import { commandRecord, encodeLogEntry } from './command-records.js';
 import { CommandLimiter, createLimitAlgorithm, isAlwaysAccepted, type BackpressureConfig } from './backpressure/index.js';
 
 /** A command as a client (or a scheduler) writes it, before the partition gives it a position and a timestamp. */
@@ -65,8 +65,6 @@ const COMMANDS_PER_TURN_MAX = 256;
 const PENDING_COMMANDS_MAX_DEFAULT = 20_000;
 /** Timers fire within tens of milliseconds of their due date. */
 const TIMER_CHECK_INTERVAL_DEFAULT_MS = 25;
-/** The log's entry limit (16 MiB), less room for its own header. */
-const LOG_ENTRY_BYTES_MAX = 16 * 1024 * 1024 - 1024;
 
 interface QueuedCommand {
   command?: NewCommand;
@@ -182,15 +180,9 @@ export class Partition {
   }
 
   private processItem(item: QueuedCommand): void {
-    const encode = (records: Record[]) => {
-      const payload = encodeRecordBatch(records, this.writer);
-      if (payload.length > LOG_ENTRY_BYTES_MAX) {
-        throw new RangeError(`Expected the records of one command to fit in ${LOG_ENTRY_BYTES_MAX} bytes, but they take ${payload.length}`);
-      }
-      return payload;
-    };
+    const encode = (records: Record[]): Buffer => encodeLogEntry(records, this.writer);
     const result = item.command
-      ? this.engine.processCommand(this.positioned(item.command), { isNew: true, nextPosition: this.nextPosition + 1, encode })
+      ? this.engine.processCommand(commandRecord(this.partitionId, this.nextPosition, this.options.clock.nowMs(), item.command), { isNew: true, nextPosition: this.nextPosition + 1, encode })
       : this.engine.processCommand(item.leftover!, { isNew: false, nextPosition: this.nextPosition, encode });
     let index = this.log.lastIndex;
     let lastPosition = this.nextPosition - 1;
@@ -207,24 +199,6 @@ export class Partition {
     }
   }
 
-  private positioned(command: NewCommand): Record {
-    return {
-      partitionId: this.partitionId,
-      position: this.nextPosition,
-      sourceRecordPosition: -1,
-      key: command.key,
-      timestamp: this.options.clock.nowMs(),
-      recordType: 'COMMAND',
-      valueType: command.valueType,
-      intent: command.intent,
-      rejectionType: 'NULL_VAL',
-      rejectionReason: '',
-      brokerVersion: BROKER_VERSION,
-      value: command.value,
-      requestId: command.requestId,
-      requestStreamId: command.requestStreamId,
-    };
-  }
 
   private compactQueue(): void {
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {

@@ -1,5 +1,6 @@
-import { BROKER_VERSION, decodeRecordBatch, encodeRecordBatch, type Record, type RecordValue } from '../../protocol/index.js';
+import { decodeRecordBatch, encodeRecordBatch, type Record, type RecordValue } from '../../protocol/index.js';
 import type { ActivatedJobRecord, CommandRequest, JobStreamRequest } from '../../gateway/broker-client.js';
+import { commandRecord } from '../command-records.js';
 
 /**
  * Messages between brokers beside Raft (application channel 1 of the transport), version 1. Every message starts
@@ -58,7 +59,7 @@ export function encodeBrokerMessage(message: BrokerMessage): Buffer {
       header.writeUInt32LE(message.partitionId, 5);
       header.writeUInt32LE(Math.min(message.timeoutMs, 0xffffffff), 9);
       header.writeDoubleLE(message.sentAtMs, 13);
-      return Buffer.concat([header, encodeRecordBatch([commandRecord(message.partitionId, message.command)])]);
+      return Buffer.concat([header, encodeRecordBatch([commandRecord(message.partitionId, 0, 0, message.command)])]);
     }
     case 'response':
       return Buffer.concat([requestHeader(TYPE_CODES.response, message.requestId), encodeRecordBatch([message.record])]);
@@ -73,7 +74,7 @@ export function encodeBrokerMessage(message: BrokerMessage): Buffer {
     case 'stream-close':
       return Buffer.concat([Buffer.of(TYPE_CODES['stream-close']), Buffer.from(JSON.stringify({ streamId: message.streamId }))]);
     case 'job-push': {
-      const job = commandRecord(0, { valueType: 'JOB', intent: 'CREATED', key: message.job.key, value: message.job.value as unknown as RecordValue });
+      const job = commandRecord(0, 0, 0, { valueType: 'JOB', intent: 'CREATED', key: message.job.key, value: message.job.value as unknown as RecordValue });
       return Buffer.concat([requestHeader(TYPE_CODES['job-push'], message.streamId), encodeRecordBatch([job])]);
     }
   }
@@ -120,20 +121,3 @@ function requestHeader(type: number, requestId: number): Buffer {
   return header;
 }
 
-/** The record codec wants a whole record; a command in flight has no position or timestamp yet. */
-function commandRecord(partitionId: number, command: CommandRequest): Record {
-  return {
-    partitionId,
-    position: 0,
-    sourceRecordPosition: -1,
-    key: command.key,
-    timestamp: 0,
-    recordType: 'COMMAND',
-    valueType: command.valueType,
-    intent: command.intent,
-    rejectionType: 'NULL_VAL',
-    rejectionReason: '',
-    brokerVersion: BROKER_VERSION,
-    value: command.value,
-  };
-}

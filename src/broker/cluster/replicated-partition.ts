@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { DueJobCommands, DueTimerCommands, Engine, type ProcessingResult } from '../../engine/index.js';
 import { TributaryError } from '../../errors.js';
 import type { SegmentedLog } from '../../log/index.js';
-import { BROKER_VERSION, ByteWriter, decodeRecordBatch, encodeRecordBatch, peekFirstPosition, type Record } from '../../protocol/index.js';
+import { ByteWriter, decodeRecordBatch, encodeRecordBatch, peekFirstPosition, type Record } from '../../protocol/index.js';
 import { RaftServer, type RaftEntry, type RaftTransport, type SoftState } from '../../raft/index.js';
 import { SnapshotStore, StateStore, restoreSnapshot } from '../../state/index.js';
 import { CommandLimiter, createLimitAlgorithm, isAlwaysAccepted } from '../backpressure/index.js';
+import { commandRecord, encodeLogEntry } from '../command-records.js';
 import { findEntryIndexForPosition } from '../log-position-search.js';
 import { StateRaftSnapshotStore, type RaftSnapshot } from '../raft-snapshot-store.js';
 import type { NewCommand, PartitionOptions } from '../partition.js';
@@ -49,7 +50,6 @@ interface Leadership {
 const COMMANDS_PER_TURN_MAX = 256;
 const PENDING_COMMANDS_MAX_DEFAULT = 20_000;
 const TIMER_CHECK_INTERVAL_DEFAULT_MS = 25;
-const LOG_ENTRY_BYTES_MAX = 16 * 1024 * 1024 - 1024;
 
 /**
  * One replica of a partition in a cluster. Every replica applies the committed entries of its Raft group to its
@@ -378,15 +378,9 @@ export class ReplicatedPartition {
   }
 
   private processItem(item: QueuedCommand): void {
-    const encode = (records: Record[]): Buffer => {
-      const payload = encodeRecordBatch(records, this.writer);
-      if (payload.length > LOG_ENTRY_BYTES_MAX) {
-        throw new RangeError(`Expected the records of one command to fit in ${LOG_ENTRY_BYTES_MAX} bytes, but they take ${payload.length}`);
-      }
-      return payload;
-    };
+    const encode = (records: Record[]): Buffer => encodeLogEntry(records, this.writer);
     const result = item.command
-      ? this.engine.processCommand(this.positioned(item.command), { isNew: true, nextPosition: this.nextPosition + 1, encode })
+      ? this.engine.processCommand(commandRecord(this.partitionId, this.nextPosition, this.options.clock.nowMs(), item.command), { isNew: true, nextPosition: this.nextPosition + 1, encode })
       : this.engine.processCommand(item.leftover!, { isNew: false, nextPosition: this.nextPosition, encode });
     const proposed = result.records.length > 0;
     if (proposed) {
@@ -407,24 +401,6 @@ export class ReplicatedPartition {
     this.stepDown();
   }
 
-  private positioned(command: NewCommand): Record {
-    return {
-      partitionId: this.partitionId,
-      position: this.nextPosition,
-      sourceRecordPosition: -1,
-      key: command.key,
-      timestamp: this.options.clock.nowMs(),
-      recordType: 'COMMAND',
-      valueType: command.valueType,
-      intent: command.intent,
-      rejectionType: 'NULL_VAL',
-      rejectionReason: '',
-      brokerVersion: BROKER_VERSION,
-      value: command.value,
-      requestId: command.requestId,
-      requestStreamId: command.requestStreamId,
-    };
-  }
 
   private startChecks(): void {
     this.jobCheckTimer = setInterval(() => this.checkDue(this.dueJobs.collect(this.options.clock.nowMs()).map((due) => ({ valueType: 'JOB' as const, intent: due.intent, key: due.key }))), this.options.jobCheckIntervalMs ?? 1000);
