@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 // Starts and stops a Tributary broker from a copy of dist/ and drives it with the Go load generator (bench/loadgen).
 /* global fetch, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
 import { execFileSync } from 'node:child_process';
@@ -70,6 +71,8 @@ export async function startBroker({ directory, partitions = 1, cpuProfileDirecto
   const nodeOptions = cpuProfileDirectory ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDirectory] : [];
   const args = [...nodeOptions, join(snapshotDistDirectory(), 'cli', 'main.js'), 'broker', '--data-dir', dataDirectory, '--host', '127.0.0.1'];
   args.push('--port', String(port), '--monitoring-port', String(monitoringPort), '--partitions', String(partitions));
+  // Partitions on worker threads beside the gateway, one per partition up to the cores (what RESULTS.md measured).
+  args.push('--partition-threads', String(Math.min(partitions, availableParallelism())));
   const started = performance.now();
   const child = startProcess(process.execPath, args, { logFile: join(directory, 'broker.log') });
   await waitUntilReady(child, monitoringPort);
