@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 // Starts and stops a Tributary broker from a copy of dist/ and drives it with the Go load generator (bench/loadgen).
 /* global fetch, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
 import { execFileSync } from 'node:child_process';
@@ -8,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { benchDirectory, repositoryDirectory } from './paths.mjs';
 import { cpuSeconds, freePort, machineCpuSeconds, runToCompletion, sleep, startProcess, stopProcess, temporaryDirectory } from './processes.mjs';
 import { say } from './say.mjs';
+import { availableParallelism } from 'node:os';
 
 export const LOADGEN = join(benchDirectory, '.build', 'loadgen');
 export const PROCESS_FILE = join(benchDirectory, 'one-task.bpmn');

@@ -21,13 +21,8 @@ export class EscalationThrowEventProcessor implements ElementProcessor {
     passThrough(element, context);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
-
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onComplete = completeAndLeave;
+  readonly onTerminate = terminateLeaf;
 }
 
 /**
@@ -44,11 +39,6 @@ export class CompensationThrowEventProcessor implements ElementProcessor {
     behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
-
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onComplete = completeAndLeave;
+  readonly onTerminate = terminateLeaf;
 }

@@ -11,13 +11,8 @@ export class PassThroughEventProcessor implements ElementProcessor {
     passThrough(element, context);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
-
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onComplete = completeAndLeave;
+  readonly onTerminate = terminateLeaf;
 }
 
 /**
@@ -35,13 +30,8 @@ export class CatchEventProcessor implements ElementProcessor {
     behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
-
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onComplete = completeAndLeave;
+  readonly onTerminate = terminateLeaf;
 }
 
 /**
@@ -64,13 +54,8 @@ export class ErrorEndEventProcessor implements ElementProcessor {
     behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
-
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onComplete = completeAndLeave;
+  readonly onTerminate = terminateLeaf;
 }
 
 /** Signal throw and end events: broadcast their signal (on this partition), then pass through. */
@@ -86,13 +71,8 @@ export class SignalThrowEventProcessor implements ElementProcessor {
     passThrough(element, context);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
-
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onComplete = completeAndLeave;
+  readonly onTerminate = terminateLeaf;
 }
 
 /** Throw link events: complete, then the flow goes on at the catch link event of their name. */
@@ -108,9 +88,7 @@ export class LinkThrowEventProcessor implements ElementProcessor {
     context.behaviors.elements.activateElement(target, element.value.flowScopeKey, element.value);
   }
 
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onTerminate = terminateLeaf;
 }
 
 /** Terminate end events: complete, then terminate everything else in their scope, which then completes. */
@@ -126,7 +104,5 @@ export class TerminateEndEventProcessor implements ElementProcessor {
     if (elements.terminateChildren(flowScopeKey) === 0) elements.completeScopeIfDone(flowScopeKey);
   }
 
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onTerminate = terminateLeaf;
 }

@@ -18,9 +18,7 @@ export class ExclusiveGatewayProcessor implements ElementProcessor {
     // Completed within activation: the gateway never waits.
   }
 
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onTerminate = terminateLeaf;
 
   private chooseFlow(element: ElementContext, context: ProcessingContext): ExecutableSequenceFlow | undefined {
     const outgoing = element.element.outgoing;
@@ -64,9 +62,7 @@ export class InclusiveGatewayProcessor implements ElementProcessor {
     // Completed within activation: the gateway never waits.
   }
 
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onTerminate = terminateLeaf;
 
   /** The flows to take: an empty list when the gateway has no outgoing flow; undefined after an incident. */
   private chooseFlows(element: ElementContext, context: ProcessingContext): ExecutableSequenceFlow[] | undefined {
@@ -109,9 +105,7 @@ export class ParallelGatewayProcessor implements ElementProcessor {
     // Completed within activation: the gateway never waits.
   }
 
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onTerminate = terminateLeaf;
 }
 
 /**
@@ -136,7 +130,5 @@ export class EventBasedGatewayProcessor implements ElementProcessor {
     eventTriggers.activateTriggeredEvent(flow.target, element.value.flowScopeKey, element.value, trigger.value.variables);
   }
 
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onTerminate = terminateLeaf;
 }

@@ -65,9 +65,7 @@ export class EventSubProcessProcessor implements ElementProcessor {
     behaviors.eventTriggers.activateTriggeredEvent(start, element.key, element.value, trigger.value.variables);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
+  readonly onComplete = completeAndLeave;
 
   onTerminate(element: ElementContext, context: ProcessingContext): void {
     terminateScope(element, context);
@@ -85,9 +83,7 @@ export class SubProcessProcessor implements ElementProcessor {
     behaviors.elements.activateElement(start, element.key, element.value);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
+  readonly onComplete = completeAndLeave;
 
   onTerminate(element: ElementContext, context: ProcessingContext): void {
     terminateScope(element, context);
@@ -134,9 +130,7 @@ export class CallActivityProcessor implements ElementProcessor {
     behaviors.variables.mergeLocal(childKey, this.parentVariables(element, context), child);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
+  readonly onComplete = completeAndLeave;
 
   onTerminate(element: ElementContext, context: ProcessingContext): void {
     const childKey = context.state.elementInstances.getInstance(element.key)?.calledChildInstanceKey ?? -1n;

@@ -14,9 +14,7 @@ export class JobWorkerProcessor implements ElementProcessor {
     behaviors.elements.transition(element, 'ELEMENT_ACTIVATED');
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
+  readonly onComplete = completeAndLeave;
 
   onTerminate(element: ElementContext, context: ProcessingContext): void {
     const jobKey = context.state.elementInstances.getInstance(element.key)?.jobKey ?? -1n;
@@ -48,9 +46,7 @@ export class ScriptTaskProcessor implements ElementProcessor {
     passThrough(element, context);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
+  readonly onComplete = completeAndLeave;
 
   onTerminate(element: ElementContext, context: ProcessingContext): void {
     if (!element.element.script) return this.jobWorker.onTerminate(element, context);
@@ -64,11 +60,6 @@ export class PassThroughTaskProcessor implements ElementProcessor {
     passThrough(element, context);
   }
 
-  onComplete(element: ElementContext, context: ProcessingContext): void {
-    completeAndLeave(element, context);
-  }
-
-  onTerminate(element: ElementContext, context: ProcessingContext): void {
-    terminateLeaf(element, context);
-  }
+  readonly onComplete = completeAndLeave;
+  readonly onTerminate = terminateLeaf;
 }
