@@ -1,7 +1,8 @@
 // The benchmark suite of issue 3: `npm run bench` (about 30 minutes) or `npm run bench -- --quick` (under 5).
 // It builds the Go load generator, fetches Kafka's jars once, runs every scenario `repeats` times one after the other
 // (they share 2 cores, so nothing runs in parallel), writes bench/RESULTS.md and bench/results.json, and prints
-// `RESULT pi_per_s=N p99_ms=N log_vs_kafka=R` last. Options: --quick, --only throughput,overload,kafka,camunda7,scale,profile.
+// `RESULT pi_per_s=N p99_ms=N log_vs_kafka=R` last. Options: --quick, --only throughput,overload,kafka,camunda7,scale,profile,
+// --repeats N (each scenario N times instead of 3: `--only overload --repeats 1` is one full-length overload run).
 /* global console, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,30 +21,41 @@ import { buildTools, codeVersion, deploy, startBroker, stopBroker } from './lib/
 import { say } from './lib/say.mjs';
 
 const SCENARIOS = ['throughput', 'overload', 'kafka', 'camunda7', 'scale', 'profile'];
-const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SCENARIOS.join(',') } } });
+const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: SCENARIOS.join(',') }, repeats: { type: 'string' } } });
 const selected = new Set(options.only.split(','));
 for (const name of selected) if (!SCENARIOS.includes(name)) throw new Error(`Unknown scenario '${name}'; expected some of ${SCENARIOS.join(', ')}`);
 
 const settings = options.quick
   ? { quick: true, repeats: 3, warmupS: 1, windowS: 3, searchStepFraction: 0.15, searchStepsMax: 4, scaleInstances: 100_000, logRecords: 300_000, logWarmupRecords: 100_000, kafkaRunS: 4, kafkaWarmupS: 8, overloadS: 8, camundaWarmupS: 5 }
   : { quick: false, repeats: 3, warmupS: 5, windowS: 20, searchStepFraction: 0.1, searchStepsMax: 8, scaleInstances: 1_000_000, logRecords: 2_000_000, logWarmupRecords: 500_000, kafkaRunS: 15, kafkaWarmupS: 20, overloadS: 60, camundaWarmupS: 20 };
+if (options.repeats !== undefined) {
+  const repeats = Number(options.repeats);
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`Expected --repeats to be a whole number of at least 1, but got '${options.repeats}'`);
+  settings.repeats = repeats;
+}
 /** Used for the scale scenario's latency runs when the throughput scenario did not run to give half its rate. */
 const FALLBACK_LATENCY_RATE_PER_S = 500;
 
 async function runBrokerScenarios(partitions, withLatency) {
   const directory = temporaryDirectory(`throughput-${partitions}`);
-  const broker = await startBroker({ directory, partitions });
+  // The latency runs explain their tail with the garbage collector's pauses (--trace-gc; a few lines a second).
+  const broker = await startBroker({ directory, partitions, traceGc: withLatency });
   try {
     await deploy(broker);
     say(`throughput, ${partitions} partition${partitions > 1 ? 's' : ''}`);
     const throughput = await measureThroughput(broker, settings);
     let latency;
+    let latencyPoll;
     if (withLatency && throughput.sustainedRatePerS) {
       const rate = Math.round(throughput.sustainedRatePerS / 2);
-      say(`latency at half the maximum sustained rate, ${rate}/s`);
-      latency = await measureLatency(broker, settings, rate);
+      // Jobs pushed to a job stream (Zeebe 8.4's StreamActivatedJobs) are the low-latency way to take them; long
+      // polling, the 8.3 Go client's own worker, is measured too, for comparison.
+      say(`latency at half the maximum sustained rate, ${rate}/s, jobs pushed to a job stream`);
+      latency = await measureLatency(broker, settings, rate, 'stream');
+      say(`latency at half the maximum sustained rate, ${rate}/s, jobs long-polled`);
+      latencyPoll = await measureLatency(broker, settings, rate, 'poll');
     }
-    return { throughput, latency };
+    return { throughput, latency, latencyPoll };
   } finally {
     await stopBroker(broker);
     removeDirectory(directory);
@@ -92,6 +104,7 @@ async function main() {
     const one = await runBrokerScenarios(1, true);
     scenarios.throughput1 = one.throughput;
     scenarios.latency = one.latency;
+    scenarios.latencyPoll = one.latencyPoll;
     scenarios.throughput2 = (await runBrokerScenarios(2, false)).throughput;
     scenarios.partitions = partitionRatio(scenarios.throughput1, scenarios.throughput2);
   }

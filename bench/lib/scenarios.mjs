@@ -9,6 +9,7 @@ import { figure, spread } from './stats.mjs';
 import { deploy, loadRun, loadgen, PROCESS_FILE, snapshotDistDirectory, startBroker, stopBroker, unsustainedReason, WAITING_PROCESS_FILE } from './tributary.mjs';
 import { createTopic, producerPerformance, startKafka, stopKafka } from './kafka.mjs';
 import { summarizeProfile } from '../profile-summary.mjs';
+import { gcPauses, logOffset } from './gc-trace.mjs';
 import { say } from './say.mjs';
 
 /** In-flight bound of the closed-loop runs that estimate capacity: enough to fill batches, few enough to keep p99
@@ -80,14 +81,21 @@ function figures(runs) {
   return Object.fromEntries(fields.map((field) => [field, figure(runs, field)]));
 }
 
-/** p50 and p99 of CreateProcessInstanceWithResult at rate (half the maximum sustained rate). */
-export async function measureLatency(broker, settings, rate) {
+/**
+ * p50 and p99 of CreateProcessInstanceWithResult at rate (half the maximum sustained rate), with the garbage
+ * collector's pauses per thread when the broker runs under --trace-gc (what explains the tail). worker is how the
+ * load generator's worker gets its jobs: `stream` (pushed on StreamActivatedJobs) or `poll` (ActivateJobs).
+ */
+export async function measureLatency(broker, settings, rate, worker) {
   const runs = [];
   for (let i = 0; i < settings.repeats; i++) {
-    runs.push(await loadRun(broker, { rate, ...runOptions(settings) }));
-    logRun(`latency at ${rate}/s, repeat ${i + 1}`, runs.at(-1));
+    const logFrom = logOffset(broker.logFile);
+    const run = await loadRun(broker, { rate, worker, ...runOptions(settings) });
+    run.gc = gcPauses(broker.logFile, logFrom, run.wallSeconds);
+    runs.push(run);
+    logRun(`latency at ${rate}/s, ${worker} worker, repeat ${i + 1}`, run);
   }
-  return { ratePerS: rate, runs, ...figures(runs) };
+  return { ratePerS: rate, worker, runs, ...figures(runs) };
 }
 
 /**
@@ -238,13 +246,23 @@ export async function profileBroker(settings) {
     // A graceful stop: node writes the profile when the process exits.
     await stopBroker(broker);
   }
-  const [profileFile] = readdirSync(profileDirectory).filter((name) => name.endsWith('.cpuprofile'));
-  if (!profileFile) throw new Error(`The broker wrote no .cpuprofile into ${profileDirectory}`);
+  // One profile per thread, named CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile: thread 0 is the main
+  // thread (the gateway), the others run the partitions.
+  const profileFiles = readdirSync(profileDirectory)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => ({ name, threadId: Number(name.split('.').at(-3)) }))
+    .sort((a, b) => a.threadId - b.threadId);
+  if (profileFiles.length === 0) throw new Error(`The broker wrote no .cpuprofile into ${profileDirectory}`);
   const keptDirectory = join(benchDirectory, '.build', 'profiles');
   mkdirSync(keptDirectory, { recursive: true });
-  const kept = join(keptDirectory, `broker-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
-  copyFileSync(join(profileDirectory, profileFile), kept);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const threads = profileFiles.map(({ name, threadId }) => {
+    const kept = join(keptDirectory, `broker-${stamp}-thread-${threadId}.cpuprofile`);
+    copyFileSync(join(profileDirectory, name), kept);
+    // Only the samples taken under load: the broker's start (module loading) and stop would blur the hot path.
+    const thread = threadId === 0 ? 'main (gateway)' : `partition thread ${threadId}`;
+    return { thread, profileFile: kept, ...summarizeProfile(kept, { top: 20, fromUs: loadFromUs, toUs: loadToUs }) };
+  });
   removeDirectory(directory);
-  // Only the samples taken under load: the broker's start (module loading) and stop would blur the hot path.
-  return { run, profileFile: kept, ...summarizeProfile(kept, { top: 20, fromUs: loadFromUs, toUs: loadToUs }) };
+  return { run, threads };
 }

@@ -62,21 +62,24 @@ export function codeVersion() {
 /**
  * Starts a broker on free ports with its data in directory/data and its output in directory/broker.log, and resolves
  * once GET /ready answers 200, with readyMs, the time from spawning the process to ready (the restart-to-ready
- * figure). fsync stays on: the figures are for a durable broker. cpuProfileDirectory runs it under `node --cpu-prof`.
+ * figure). fsync stays on: the figures are for a durable broker. cpuProfileDirectory runs it under `node --cpu-prof`,
+ * traceGc under `node --trace-gc` (its pauses, per thread, go to broker.log; see gc-trace.mjs).
  */
-export async function startBroker({ directory, partitions = 1, cpuProfileDirectory }) {
+export async function startBroker({ directory, partitions = 1, cpuProfileDirectory, traceGc = false }) {
   const dataDirectory = join(directory, 'data');
   const port = await freePort();
   const monitoringPort = await freePort();
   const nodeOptions = cpuProfileDirectory ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDirectory] : [];
+  if (traceGc) nodeOptions.push('--trace-gc');
   const args = [...nodeOptions, join(snapshotDistDirectory(), 'cli', 'main.js'), 'broker', '--data-dir', dataDirectory, '--host', '127.0.0.1'];
   args.push('--port', String(port), '--monitoring-port', String(monitoringPort), '--partitions', String(partitions));
   // Partitions on worker threads beside the gateway, one per partition up to the cores (what RESULTS.md measured).
   args.push('--partition-threads', String(Math.min(partitions, availableParallelism())));
   const started = performance.now();
-  const child = startProcess(process.execPath, args, { logFile: join(directory, 'broker.log') });
+  const logFile = join(directory, 'broker.log');
+  const child = startProcess(process.execPath, args, { logFile });
   await waitUntilReady(child, monitoringPort);
-  return { process: child, pid: child.pid, gateway: `127.0.0.1:${port}`, monitoringPort, partitions, directory, readyMs: performance.now() - started };
+  return { process: child, pid: child.pid, logFile, gateway: `127.0.0.1:${port}`, monitoringPort, partitions, directory, readyMs: performance.now() - started };
 }
 
 async function waitUntilReady(child, monitoringPort, timeoutMs = 120_000) {
@@ -118,11 +121,11 @@ export function deploy(broker, files = [PROCESS_FILE]) {
  * closed-loop at the in-flight bound, otherwise an open-loop schedule. Adds the CPU time of the broker, of the load
  * generator and of everything else on the machine.
  */
-export async function loadRun(broker, { rate = 0, inflight = 1024, warmupS, windowS }) {
+export async function loadRun(broker, { rate = 0, inflight = 1024, warmupS, windowS, worker = 'poll' }) {
   const cpuBefore = cpuSeconds(broker.pid);
   const machineCpuBefore = machineCpuSeconds();
   const started = performance.now();
-  const args = ['-rate', String(rate), '-inflight', String(inflight), '-warmup', `${warmupS}s`, '-duration', `${windowS}s`];
+  const args = ['-rate', String(rate), '-inflight', String(inflight), '-warmup', `${warmupS}s`, '-duration', `${windowS}s`, '-worker', worker];
   const result = await loadgen('run', broker.gateway, args);
   // Every CPU figure covers the same interval: the load generator's whole life, from its start to its exit.
   const seconds = (performance.now() - started) / 1000;

@@ -5,7 +5,7 @@
 // @grpc/grpc-js needs a whole core for about 1,400 calls per second, so it would measure itself, not the broker.
 //
 //	loadgen deploy -gateway HOST:PORT FILE.bpmn...
-//	loadgen run    -gateway HOST:PORT -process ID -job-type TYPE [-rate N] [-inflight N] [-warmup D] [-duration D]
+//	loadgen run    -gateway HOST:PORT -process ID -job-type TYPE [-rate N] [-inflight N] [-warmup D] [-duration D] [-worker poll|stream]
 //	loadgen fill   -gateway HOST:PORT -process ID -count N [-inflight N]
 //	loadgen probe  -gateway HOST:PORT -job-type TYPE
 package main
@@ -102,6 +102,7 @@ func run(args []string) (any, error) {
 	duration := flags.Duration("duration", 5*time.Second, "measurement window")
 	maxJobsActive := flags.Int("max-jobs-active", 1024, "jobs the worker holds at most")
 	concurrency := flags.Int("concurrency", 256, "jobs the worker completes at once (each handler waits for its CompleteJob answer)")
+	workerMode := flags.String("worker", "poll", "how the worker gets its jobs: poll (ActivateJobs long polling, the 8.3 client's worker) or stream (StreamActivatedJobs, job push)")
 	_ = flags.Parse(args)
 
 	client, err := connect(*gateway)
@@ -110,18 +111,33 @@ func run(args []string) (any, error) {
 	}
 	defer client.Close()
 	var jobsCompleted, jobErrors counter
-	// The worker is never closed: the process exits after the report, and Close would wait for the pending
-	// ActivateJobs call. Every instance this run started has answered by then; a job activated for one whose call
-	// timed out goes back to the broker after the 30 s job timeout instead of Zeebe's default 5 minutes.
-	client.NewJobWorker().JobType(*jobType).Handler(func(jobClient worker.JobClient, job entities.Job) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := jobClient.NewCompleteJobCommand().JobKey(job.Key).Send(ctx); err != nil {
+	onDone := func(err error) {
+		if err != nil {
 			jobErrors.add()
 		} else {
 			jobsCompleted.add()
 		}
-	}).MaxJobsActive(*maxJobsActive).Concurrency(*concurrency).Timeout(30 * time.Second).RequestTimeout(time.Second).PollInterval(50 * time.Millisecond).Name("loadgen").Open()
+	}
+	switch *workerMode {
+	case "stream":
+		stop, err := streamWorker(context.Background(), *gateway, client, *jobType, *concurrency, onDone)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	case "poll":
+		// The worker is never closed: the process exits after the report, and Close would wait for the pending
+		// ActivateJobs call. Every instance this run started has answered by then; a job activated for one whose call
+		// timed out goes back to the broker after the 30 s job timeout instead of Zeebe's default 5 minutes.
+		client.NewJobWorker().JobType(*jobType).Handler(func(jobClient worker.JobClient, job entities.Job) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := jobClient.NewCompleteJobCommand().JobKey(job.Key).Send(ctx)
+			onDone(err)
+		}).MaxJobsActive(*maxJobsActive).Concurrency(*concurrency).Timeout(30 * time.Second).RequestTimeout(time.Second).PollInterval(50 * time.Millisecond).Name("loadgen").Open()
+	default:
+		return nil, fmt.Errorf("unknown -worker %q: expected poll or stream", *workerMode)
+	}
 
 	cpuBefore := cpuSeconds()
 	start := time.Now()
@@ -130,6 +146,7 @@ func run(args []string) (any, error) {
 		return err
 	})
 	report := summarize(outcomes, start.Add(*warmup), *duration)
+	report["worker"] = *workerMode
 	report["targetRatePerS"] = *rate
 	report["inflightMax"] = *inflightMax
 	report["jobsCompleted"] = jobsCompleted.get()

@@ -3,8 +3,9 @@
  * day-of-month month day-of-week`, e.g. `0 0 9-17 * * MON-FRI`, or a macro (@yearly, @annually, @monthly, @weekly,
  * @daily, @midnight, @hourly). A field is `*` (or `?` for the days), a value, a range `a-b`, a step `a/n`, `a-b/n`
  * or `* /n`, or a comma list of those; months and weekdays may be named (JAN, MON), Sunday is 0 or 7. Day of month
- * takes `L` (last day) and `L-n`; day of week takes `nL` (last such weekday of the month) and `n#k` (k-th one). Both
- * day fields must match, as in Spring. Times are in UTC. Pure functions: the caller gives "now".
+ * takes `L` (last day), `L-n`, `nW` (the Monday to Friday nearest day n) and `LW` (the last Monday to Friday); day of
+ * week takes `nL` (last such weekday of the month) and `n#k` (k-th one). Both day fields must match, as in Spring.
+ * Times are in UTC. Pure functions: the caller gives "now".
  */
 
 export type CronParse<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -12,6 +13,10 @@ export type CronParse<T> = { ok: true; value: T } | { ok: false; message: string
 /** A day-of-month or day-of-week rule beyond plain values. */
 type DayRule =
   | { kind: 'lastDayOfMonth'; offset: number }
+  /** nW: day n if it is Monday to Friday, else the nearest such day in the same month. */
+  | { kind: 'nearestWorkday'; day: number }
+  /** LW: the last Monday to Friday of the month. */
+  | { kind: 'lastWorkdayOfMonth' }
   | { kind: 'lastWeekdayOfMonth'; weekday: number }
   | { kind: 'nthWeekdayOfMonth'; weekday: number; nth: number };
 
@@ -122,7 +127,13 @@ function parseDayRule(item: string, spec: FieldSpec): DayRule | undefined | stri
   if (spec.name === 'day-of-month') {
     const last = /^L(?:-(\d+))?$/.exec(item);
     if (last) return { kind: 'lastDayOfMonth', offset: Number(last[1] ?? 0) };
-    if (item.includes('W')) return `the nearest weekday ('W') in '${item}' is not supported`;
+    if (item === 'LW') return { kind: 'lastWorkdayOfMonth' };
+    const nearest = /^(\d+)W$/.exec(item);
+    if (nearest) {
+      const day = parseValue(nearest[1], spec);
+      return typeof day === 'string' ? day : { kind: 'nearestWorkday', day };
+    }
+    if (item.includes('W')) return `invalid day-of-month '${item}': 'W' follows a single day (15W) or L (LW)`;
   }
   if (spec.name === 'day-of-week') {
     const last = /^(\w+)L$/.exec(item);
@@ -187,9 +198,22 @@ function matchesRule(rule: DayRule, date: Date): boolean {
   const day = date.getUTCDate();
   const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
   if (rule.kind === 'lastDayOfMonth') return day === lastDay - rule.offset;
+  if (rule.kind === 'nearestWorkday') return rule.day <= lastDay && day === nearestWorkday(rule.day, date, lastDay);
+  if (rule.kind === 'lastWorkdayOfMonth') return day === nearestWorkday(lastDay, date, lastDay);
   if (date.getUTCDay() !== rule.weekday) return false;
   if (rule.kind === 'lastWeekdayOfMonth') return day + 7 > lastDay;
   return Math.ceil(day / 7) === rule.nth;
+}
+
+/**
+ * The Monday to Friday nearest to day `target` of the month of `date`, never in another month: a Saturday moves to
+ * the Friday before (to Monday the 3rd for the 1st), a Sunday to the Monday after (to Friday for the last day).
+ */
+function nearestWorkday(target: number, date: Date, lastDay: number): number {
+  const weekday = (((date.getUTCDay() + target - date.getUTCDate()) % 7) + 7) % 7;
+  if (weekday === 6) return target === 1 ? 3 : target - 1;
+  if (weekday === 0) return target === lastDay ? target - 2 : target + 1;
+  return target;
 }
 
 /** The first second of the day at or after fromSecondOfDay that matches the time fields. */

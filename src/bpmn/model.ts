@@ -213,4 +213,30 @@ export interface ParseResult {
   /** Executable processes of the definitions; empty when there are problems. */
   processes: ExecutableProcess[];
   problems: Problem[];
+  /** What the resource declares and calls, read even when it has problems; empty when it cannot be read at all. */
+  outline: ProcessOutline;
 }
+
+/**
+ * The processes a resource declares and the processes its call activities call by a static id: deployment checks
+ * the calls against what is deployed, which parsing alone cannot know, and reports them beside the other problems.
+ */
+export interface ProcessOutline {
+  processes: { id: string; versionTag?: string }[];
+  calls: StaticProcessCall[];
+}
+
+/** A call activity whose zeebe:calledElement processId is a static value (not FEEL). */
+export interface StaticProcessCall {
+  /** The call activity. */
+  elementId: string;
+  /** The process id it calls. */
+  calledProcessId: string;
+  bindingType: 'latest' | 'deployment' | 'versionTag';
+  versionTag?: string;
+  /** One-based position of the call activity in the resource, when known. */
+  line?: number;
+  column?: number;
+}
+
+export const EMPTY_OUTLINE: ProcessOutline = { processes: [], calls: [] };

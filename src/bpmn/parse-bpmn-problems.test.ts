@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Problem } from './model.js';
+import type { ParseResult, Problem } from './model.js';
 import { parseBpmn } from './parse-bpmn.js';
 
-function parseFixture(name: string): { processes: unknown[]; problems: Problem[] } {
+function parseFixture(name: string): ParseResult {
   return parseBpmn(readFileSync(new URL(`../../test/fixtures/bpmn/${name}`, import.meta.url)), name);
 }
 
@@ -206,8 +206,9 @@ describe('problems in the model', () => {
     // when
     const result = parseFixture('bad-models.bpmn');
 
-    // then: a call activity of a process that is not deployed yet is no problem (Zeebe deploys it too)
+    // then: the call of a process deployed nowhere is outlined for the deployment to check against what is deployed
     expect(result.processes).toEqual([]);
+    expect(result.outline.calls).toEqual([{ elementId: 'ship', calledProcessId: 'shipping-not-deployed-yet', bindingType: 'latest', versionTag: undefined, line: 27, column: 5 }]);
     expect(messagesOf(result.problems)).toEqual([
       {
         elementId: 'choose',

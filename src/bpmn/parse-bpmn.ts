@@ -1,5 +1,6 @@
-import type { ParseResult, Problem } from './model.js';
+import { EMPTY_OUTLINE, type ParseResult, type ProcessOutline, type Problem } from './model.js';
 import { readDefinitions } from './moddle-reader.js';
+import { outlineDefinitions } from './process-outline.js';
 import { transformDefinitions } from './transform-definitions.js';
 import { decodeXml } from './xml-text.js';
 import { scanXml, type XmlPosition } from './xml-scan.js';
@@ -12,11 +13,11 @@ import { scanXml, type XmlPosition } from './xml-scan.js';
 export function parseBpmn(xml: string | Uint8Array, resourceName: string): ParseResult {
   const decoded = decodeXml(xml);
   if ('problem' in decoded) {
-    return rejected([decoded.problem], resourceName);
+    return rejected([decoded.problem], resourceName, EMPTY_OUTLINE);
   }
   const scan = scanXml(decoded.text);
   if (scan.problems.length > 0) {
-    return rejected(scan.problems, resourceName);
+    return rejected(scan.problems, resourceName, EMPTY_OUTLINE);
   }
   const read = readDefinitions(decoded.text);
   const context = {
@@ -24,14 +25,15 @@ export function parseBpmn(xml: string | Uint8Array, resourceName: string): Parse
     elementIdsWithUnresolvedReferences: read.elementIdsWithUnresolvedReferences,
   };
   const processes = read.definitions === undefined ? [] : transformDefinitions(context, read.definitions);
+  const outline = outlineDefinitions(read.definitions, scan.positionsById);
   if (context.problems.length > 0) {
-    return rejected(withPositions(context.problems, scan.positionsById), resourceName);
+    return rejected(withPositions(context.problems, scan.positionsById), resourceName, outline);
   }
-  return { processes, problems: [] };
+  return { processes, problems: [], outline };
 }
 
-function rejected(problems: Problem[], resourceName: string): ParseResult {
-  return { processes: [], problems: problems.map((problem) => ({ ...problem, resourceName })) };
+function rejected(problems: Problem[], resourceName: string, outline: ProcessOutline): ParseResult {
+  return { processes: [], problems: problems.map((problem) => ({ ...problem, resourceName })), outline };
 }
 
 /**

@@ -45,6 +45,11 @@ export interface BrokerConfig {
   cluster?: ClusterConfig;
   /** How long an idempotency key of a process instance creation is remembered (the Kafka connectors send them). */
   idempotencyWindowMs?: number;
+  /**
+   * Deploy call activities whose static called process is deployed nowhere, as Zeebe does (the call raises an
+   * incident when it runs); off by default, such a deployment is rejected. Set it alike on every broker.
+   */
+  allowUnknownCalledProcess?: boolean;
 }
 
 export interface KafkaExportConfig {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RoundRobinJobStreams } from '../engine/index.js';
-import { HttpSchemaRegistryClient, JSON_LINES_EXPORTER_ID, JsonLinesExporter, KAFKA_EXPORTER_ID, KafkaExporter, KafkajsProducer, type Exporter } from '../exporters/index.js';
+import { cutTornJsonLinesTail, HttpSchemaRegistryClient, JSON_LINES_EXPORTER_ID, JsonLinesExporter, KAFKA_EXPORTER_ID, KafkaExporter, KafkajsProducer, type Exporter } from '../exporters/index.js';
 import { GatewayServer } from '../gateway/index.js';
 import {
   migrateFileSchemaRegistry,
@@ -32,6 +32,7 @@ import type { ReplicatedPartition } from './cluster/replicated-partition.js';
 import type { BrokerClient } from '../gateway/broker-client.js';
 import { DataDirectoryLock } from './data-directory-lock.js';
 import { registerPartitionMetrics } from './partition-metrics.js';
+import { registerGatewayAdmissionMetrics, registerQueueDelayMetrics } from './backpressure/index.js';
 
 /**
  * A command that waited longer than this to reach its partition thread is refused (back-pressure the partition's
@@ -105,6 +106,10 @@ export class Broker {
     const member = this.config.threadMember;
     // The main thread holds the lock for its partition threads.
     if (member === undefined) this.lock = await DataDirectoryLock.acquire(dataDirectory);
+    // Every partition's exporter (on any thread) appends to the one JSON-lines file: a torn tail is cut here, once,
+    // before any of them writes; a cut made while another one writes would remove its acknowledged lines. A file
+    // that cannot be opened is left to the exporters, which report it.
+    if (member === undefined && this.config.exportJsonlFile) await cutTornJsonLinesTail(this.config.exportJsonlFile).catch(() => undefined);
     if (this.config.cluster !== undefined) {
       await this.startCluster(dataDirectory);
     } else if (member !== undefined) {
@@ -123,6 +128,9 @@ export class Broker {
     }
     this.client.attach(this.partitions);
     registerPartitionMetrics(this.metrics, () => this.partitions);
+    // A partition thread's own router forwards no client's commands: only the gateway's early refusals are shown.
+    if (member === undefined) registerGatewayAdmissionMetrics(this.metrics, () => (this.cluster?.client ?? this.threads?.client)?.admission);
+    else registerQueueDelayMetrics(this.metrics, () => this.threadRouter?.queueDelayRefused);
     // The registry reads partition 1's state: it is served where that partition runs.
     if (member === undefined ? this.threads === undefined : member.partitionIds.includes(1)) await this.startSchemaRegistry(dataDirectory);
     await this.startExporters(dataDirectory);
@@ -196,6 +204,9 @@ export class Broker {
       fsync: this.config.fsync,
       pendingCommandsMax: this.config.pendingCommandsMax,
       segmentSizeBytesMax: this.config.segmentSizeBytesMax,
+      allowUnknownCalledProcess: this.config.allowUnknownCalledProcess,
+      backpressure: this.config.backpressure,
+      idempotencyWindowMs: this.config.idempotencyWindowMs,
       jobStreams: this.client.jobStreams,
       local: this.client,
       gatewayAddress: () => ({ host: this.config.host, port: this.gatewayPort }),
@@ -248,6 +259,7 @@ export class Broker {
       pendingCommandsMax: this.config.pendingCommandsMax,
       backpressure: this.config.backpressure,
       idempotencyWindowMs: this.config.idempotencyWindowMs,
+      allowUnknownCalledProcess: this.config.allowUnknownCalledProcess,
       segmentSizeBytesMax: this.config.segmentSizeBytesMax,
       listener: this.partitionListener(partitionId, () => opened.partition),
     }).then((partition) => (opened.partition = partition));
@@ -268,7 +280,7 @@ export class Broker {
     const dataDirectory = this.exporterDataDirectory;
     if (dataDirectory === undefined || this.directors.has(partition.partitionId)) return;
     const exporters: Exporter[] = [];
-    if (this.config.exportJsonlFile) exporters.push(new JsonLinesExporter({ file: this.config.exportJsonlFile }));
+    if (this.config.exportJsonlFile) exporters.push(new JsonLinesExporter({ file: this.config.exportJsonlFile, shared: true }));
     const kafkaExporter = this.kafkaExporter();
     if (kafkaExporter !== undefined) exporters.push(kafkaExporter);
     const positions = await this.openExporterPositions(partition, join(dataDirectory, 'partitions', String(partition.partitionId), 'exporter-positions.json'));

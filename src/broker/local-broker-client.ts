@@ -16,6 +16,8 @@ export interface SubmittingPartition {
   readonly partitionId: number;
   readonly healthy: boolean;
   submit(command: NewCommand): void;
+  /** The request of a creation awaiting its result timed out here: the partition frees its back-pressure slot. */
+  onResultRequestTimedOut?(requestId: number): void;
 }
 
 interface PendingRequest {
@@ -98,6 +100,7 @@ export class LocalBrokerClient implements BrokerClient {
       const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : REQUEST_TIMEOUT_DEFAULT_MS;
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
+        if (command.intent === 'CREATE_WITH_AWAITING_RESULT') partition.onResultRequestTimedOut?.(requestId);
         reject(new TributaryError('DEADLINE_EXCEEDED', `Expected to get a response for the ${command.valueType} ${command.intent} command within ${timeoutMs} ms, but none arrived`));
       }, timeoutMs);
       this.pending.set(requestId, { resolve, reject, timer });

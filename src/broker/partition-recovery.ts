@@ -31,6 +31,8 @@ export interface RecoveryOptions {
   nowMs: () => number;
   /** How long the engine remembers an idempotency key of a process instance creation. */
   idempotencyWindowMs?: number;
+  /** Accept deploying call activities of processes deployed nowhere, as Zeebe does (see BrokerConfig). */
+  allowUnknownCalledProcess?: boolean;
 }
 
 /**
@@ -47,7 +49,14 @@ export async function recoverPartition(options: RecoveryOptions): Promise<Recove
     if (latest) await restoreSnapshot(latest.directory, stateDirectory);
   }
   const store = await openStateCoveringLog(log, snapshots, stateDirectory, options.nowMs);
-  const engine = new Engine({ partitionId: options.partitionId, partitionCount: options.partitionCount, store, jobStreams: options.jobStreams, idempotencyWindowMs: options.idempotencyWindowMs });
+  const engine = new Engine({
+    partitionId: options.partitionId,
+    partitionCount: options.partitionCount,
+    store,
+    jobStreams: options.jobStreams,
+    idempotencyWindowMs: options.idempotencyWindowMs,
+    allowUnknownCalledProcess: options.allowUnknownCalledProcess,
+  });
   const { nextPosition, unprocessedCommands } = replayLog(log, store, engine);
   await store.persist(store.position);
   return { log, store, snapshots, engine, nextPosition, unprocessedCommands };

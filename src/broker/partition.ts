@@ -15,7 +15,7 @@ import type { Clock } from './clock.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { recoverPartition } from './partition-recovery.js';
 import { commandRecord, encodeLogEntry } from './command-records.js';
-import { CommandLimiter, createLimitAlgorithm, isAlwaysAccepted, type BackpressureConfig } from './backpressure/index.js';
+import { awaitingResultRequestId, CommandLimiter, createLimitAlgorithm, isAlwaysAccepted, ResultSlots, type BackpressureConfig, type DurableCommand } from './backpressure/index.js';
 
 /** A command as a client (or a scheduler) writes it, before the partition gives it a position and a timestamp. */
 export interface NewCommand {
@@ -56,6 +56,8 @@ export interface PartitionOptions {
   timerCheckIntervalMs?: number;
   /** How long the engine remembers an idempotency key of a process instance creation; one hour by default. */
   idempotencyWindowMs?: number;
+  /** Accept deploying call activities of processes deployed nowhere, as Zeebe does (see BrokerConfig). */
+  allowUnknownCalledProcess?: boolean;
 }
 
 /** Raft comes with the cluster; until then a partition is its own leader in term 1. */
@@ -72,8 +74,7 @@ interface QueuedCommand {
   leftover?: Record;
 }
 
-interface AwaitingDurability {
-  acceptedAtMs?: number;
+interface AwaitingDurability extends DurableCommand {
   index: number;
   lastPosition: number;
   result: ProcessingResult;
@@ -97,6 +98,7 @@ export class Partition {
   private readonly dueTimers: DueTimerCommands;
   private closed = false;
   readonly backpressure: CommandLimiter;
+  private readonly resultSlots: ResultSlots;
 
   private constructor(
     private readonly options: PartitionOptions,
@@ -109,6 +111,7 @@ export class Partition {
     this.dueJobs = new DueJobCommands(engine.state.jobs);
     this.dueTimers = new DueTimerCommands(engine.state.timers, engine.state.messages);
     this.backpressure = new CommandLimiter(createLimitAlgorithm(options.backpressure ?? { algorithm: 'aimd', limitMax: options.pendingCommandsMax ?? PENDING_COMMANDS_MAX_DEFAULT }));
+    this.resultSlots = new ResultSlots(this.backpressure);
   }
 
   static async open(options: PartitionOptions): Promise<Partition> {
@@ -121,9 +124,11 @@ export class Partition {
       partitionCount: options.partitionCount,
       nowMs: () => options.clock.nowMs(),
       idempotencyWindowMs: options.idempotencyWindowMs,
+      allowUnknownCalledProcess: options.allowUnknownCalledProcess,
     });
     const partition = new Partition(options, recovered.log, recovered.store, recovered.snapshots, recovered.engine, recovered.nextPosition);
     for (const leftover of recovered.unprocessedCommands) partition.queue.push({ leftover });
+    for (const repair of recovered.engine.repairCommands()) partition.queue.push({ command: repair });
     partition.scheduleDrain();
     partition.startJobChecks();
     partition.startTimerChecks();
@@ -151,11 +156,18 @@ export class Partition {
   submit(command: NewCommand): void {
     if (this.failed) throw new TributaryError('PARTITION_UNAVAILABLE', `Partition ${this.partitionId} has failed: ${this.failed.message}`);
     if (this.closed) throw new TributaryError('SHUTTING_DOWN', `Partition ${this.partitionId} is shutting down`);
-    if (!this.backpressure.tryAcquire(isAlwaysAccepted(command))) {
+    const alwaysAccepted = isAlwaysAccepted(command);
+    if (!this.backpressure.tryAcquire(alwaysAccepted)) {
       throw new TributaryError('RESOURCE_EXHAUSTED', `Expected to handle the request, but partition ${this.partitionId} is overloaded (${this.backpressure.limit} commands in flight); retry later`);
     }
-    this.queue.push({ command, acceptedAtMs: this.options.clock.nowMs() });
+    // Always-accepted commands take no slot, so none is released (and no latency sampled) when they complete.
+    this.queue.push({ command, acceptedAtMs: alwaysAccepted ? undefined : this.options.clock.nowMs() });
     this.scheduleDrain();
+  }
+
+  /** The request of a creation awaiting its result timed out: its back-pressure slot is free (see ResultSlots). */
+  onResultRequestTimedOut(requestId: number): void {
+    this.resultSlots.onTimedOut(requestId, this.options.clock.nowMs());
   }
 
   private scheduleDrain(): void {
@@ -191,7 +203,7 @@ export class Partition {
       lastPosition = result.records[result.records.length - 1].position;
       this.nextPosition = lastPosition + 1;
     }
-    this.awaiting.push({ index, lastPosition, result, acceptedAtMs: item.acceptedAtMs });
+    this.awaiting.push({ index, lastPosition, result, acceptedAtMs: item.acceptedAtMs, awaitingResultRequestId: awaitingResultRequestId(item.command) });
     // Follow-ups past the batch bound go first, before any newer command, so positions stay in processing order.
     if (result.leftoverCommands.length > 0) {
       const leftovers = result.leftoverCommands.map((leftover) => ({ leftover }));
@@ -219,8 +231,9 @@ export class Partition {
     let persistUpTo = -1;
     let count = 0;
     while (count < this.awaiting.length && this.awaiting[count].index <= durableIndex) {
-      const { result, lastPosition, acceptedAtMs } = this.awaiting[count++];
-      if (acceptedAtMs !== undefined) this.backpressure.onCompleted(this.options.clock.nowMs() - acceptedAtMs, this.options.clock.nowMs());
+      const item = this.awaiting[count++];
+      const { result, lastPosition } = item;
+      this.resultSlots.onDurable(item, result, this.options.clock.nowMs());
       for (const record of result.records) committed.push(record);
       for (const response of result.responses) this.options.listener.onResponse(response);
       for (const effect of result.sideEffects) this.options.listener.onSideEffect(effect);
@@ -298,4 +311,3 @@ export class Partition {
     await this.log.close();
   }
 }
-

@@ -24,6 +24,7 @@ partitions: 3
 gateway: { port: 26500 }
 monitoring:
   port: 9601
+allowUnknownCalledProcess: true
 exporters:
   jsonl:
     file: records.jsonl
@@ -48,7 +49,7 @@ describe('the broker configuration file', () => {
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
     const config = brokerConfigWithFile(BROKER_CONFIG_DEFAULTS, loaded.config, {}, () => false);
-    expect(config).toMatchObject({ dataDirectory: '/var/lib/tributary', partitionCount: 3, gatewayPort: 26500, monitoringPort: 9601, exportJsonlFile: 'records.jsonl' });
+    expect(config).toMatchObject({ dataDirectory: '/var/lib/tributary', partitionCount: 3, gatewayPort: 26500, monitoringPort: 9601, exportJsonlFile: 'records.jsonl', allowUnknownCalledProcess: true });
     expect(config.kafka).toEqual({
       brokers: ['kafka-1:9092', 'kafka-2:9092'],
       topicPrefix: 'wf',

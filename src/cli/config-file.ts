@@ -21,6 +21,7 @@ export interface BrokerConfigFile {
   schemaRegistry?: { port?: number };
   snapshotPeriodMs?: number;
   fsync?: boolean;
+  allowUnknownCalledProcess?: boolean;
   exporters?: {
     jsonl?: { file?: string; enabled?: boolean };
     kafka?: {
@@ -69,6 +70,7 @@ export const BROKER_CONFIG_FILE_SPEC: { kind: 'object'; fields: { [key: string]:
     schemaRegistry: portSection,
     snapshotPeriodMs: { kind: 'integer', min: 1 },
     fsync: { kind: 'boolean' },
+    allowUnknownCalledProcess: { kind: 'boolean' },
     exporters: {
       kind: 'object',
       fields: {
@@ -238,6 +240,7 @@ export function brokerConfigWithFile(
     schemaRegistryPort: pick('schemaRegistryPort', file.schemaRegistry?.port, fromFlags.schemaRegistryPort),
     snapshotPeriodMs: pick('snapshotPeriod', file.snapshotPeriodMs, fromFlags.snapshotPeriodMs),
     fsync: pick('fsync', file.fsync, fromFlags.fsync),
+    allowUnknownCalledProcess: pick('allowUnknownCalledProcess', file.allowUnknownCalledProcess, fromFlags.allowUnknownCalledProcess),
     exportJsonlFile: fromCommandLine('exportJsonl') ? fromFlags.exportJsonlFile : (fileJsonl ?? fromFlags.exportJsonlFile),
     kafka: kafkaWithFile(fromFlags.kafka, file.exporters?.kafka, flags, fromCommandLine),
   };

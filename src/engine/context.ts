@@ -25,6 +25,11 @@ export interface ProcessingContext {
   readonly behaviors: Behaviors;
   /** How long an idempotency key of a process instance creation is remembered (see IDEMPOTENCY_WINDOW_DEFAULT_MS). */
   readonly idempotencyWindowMs?: number;
+  /**
+   * Deploy call activities whose static called process is deployed nowhere, as Zeebe does (the call raises an
+   * incident when it runs); by default such a deployment is rejected.
+   */
+  readonly allowUnknownCalledProcess?: boolean;
 }
 
 export interface CommandProcessor {

@@ -8,6 +8,7 @@ import { RoundRobinJobStreams, type JobStreamRegistry } from './job-streams.js';
 import type { ProcessingResult } from './processing-result.js';
 import { ProcessCache } from './process-cache.js';
 import { COMMAND_PROCESSORS } from './processors/command-processors.js';
+import { findMissingMessageStartSubscriptions, type RepairCommand } from './scheduled/message-start-repair.js';
 import { Writers } from './writers.js';
 
 export interface ProcessOptions {
@@ -32,6 +33,8 @@ export interface EngineOptions {
   commandsPerBatchMax?: number;
   /** How long an idempotency key of a process instance creation is remembered; one hour by default. */
   idempotencyWindowMs?: number;
+  /** Accept deploying a call activity whose static called process is deployed nowhere, as Zeebe does; off by default. */
+  allowUnknownCalledProcess?: boolean;
 }
 
 /**
@@ -46,11 +49,13 @@ export class Engine {
   private readonly writers: Writers;
   private readonly context: ProcessingContext;
   private readonly commandsPerBatchMax: number;
+  private readonly processes: ProcessCache;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.state = new EngineState(options.store, options.partitionId);
     const processes = new ProcessCache(this.state.processes);
+    this.processes = processes;
     this.appliers = new EventAppliers(this.state, processes);
     this.writers = new Writers(options.partitionId, (record) => this.appliers.apply(record));
     const jobStreams = options.jobStreams ?? new RoundRobinJobStreams();
@@ -63,6 +68,7 @@ export class Engine {
       jobStreams,
       awaitingResults: new Map<bigint, AwaitingResult>(),
       idempotencyWindowMs: options.idempotencyWindowMs,
+      allowUnknownCalledProcess: options.allowUnknownCalledProcess,
       behaviors: new Behaviors({
         partitionId: options.partitionId,
         partitionCount: options.partitionCount ?? 1,
@@ -123,6 +129,14 @@ export class Engine {
       this.writers.appendRejection(command, 'INVALID_ARGUMENT', reason);
     }
     this.state.markProcessed(command.position);
+  }
+
+  /**
+   * Commands a new leader writes once after recovery to repair state that older builds left incomplete; empty on
+   * data written by this build.
+   */
+  repairCommands(): RepairCommand[] {
+    return findMissingMessageStartSubscriptions(this.state, this.processes);
   }
 
   /** Commands whose processing may legitimately write nothing. */

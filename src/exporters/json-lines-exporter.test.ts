@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { Record } from '../protocol/index.js';
 import type { ExporterContext } from './exporter.js';
-import { JsonLinesExporter } from './json-lines-exporter.js';
+import { cutTornJsonLinesTail, JsonLinesExporter } from './json-lines-exporter.js';
 
 let folder: string;
 
@@ -143,6 +143,58 @@ describe('JsonLinesExporter', () => {
     await reopened.open(contextRecording([]));
     await reopened.export([jobCreated(2)]);
     await reopened.close();
+
+    // then
+    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    expect(lines.map((line) => JSON.parse(line).position)).toEqual([1, 2]);
+  });
+
+  test('given exporters sharing one file (a broker\'s partitions), when one opens while another writes, then no acknowledged line is lost', async () => {
+    // given
+    const file = path.join(folder, 'records.jsonl');
+    const acknowledged: number[] = [];
+    const writer = new JsonLinesExporter({ file, shared: true });
+    await writer.open(contextRecording(acknowledged));
+
+    // when another partition's exporter opens the file again and again while the first one writes big batches
+    let writing = true;
+    const opening = (async () => {
+      while (writing) {
+        const other = new JsonLinesExporter({ file, shared: true });
+        await other.open(contextRecording([]));
+        await other.close();
+      }
+    })();
+    let position = 0;
+    for (let batch = 0; batch < 30; batch++) {
+      await writer.export(Array.from({ length: 1_000 }, () => jobCreated(++position)));
+    }
+    writing = false;
+    await opening;
+    await writer.close();
+
+    // then
+    const positions = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line).position);
+    expect(acknowledged.at(-1)).toBe(30_000);
+    expect(positions).toEqual(Array.from({ length: 30_000 }, (_, index) => index + 1));
+  });
+
+  test('given a shared file with a torn last line, cutTornJsonLinesTail cuts it once and shared exporters append after the intact lines', async () => {
+    // given
+    const file = path.join(folder, 'records.jsonl');
+    const first = new JsonLinesExporter({ file });
+    await first.open(contextRecording([]));
+    await first.export([jobCreated(1)]);
+    await first.close();
+    await writeFile(file, '{"partitionId":1,"value":{"ty', { flag: 'a' });
+
+    // when
+    await cutTornJsonLinesTail(file);
+    await cutTornJsonLinesTail(path.join(folder, 'missing.jsonl'));
+    const shared = new JsonLinesExporter({ file, shared: true });
+    await shared.open(contextRecording([]));
+    await shared.export([jobCreated(2)]);
+    await shared.close();
 
     // then
     const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);

@@ -10,6 +10,13 @@ export interface JsonLinesExporterOptions {
   id?: string;
   /** Lines are written in chunks of about this size, so a large batch never becomes one huge string. */
   writeChunkBytesMax?: number;
+  /**
+   * Other exporters append to the same file at the same time (a broker's partitions, on its threads): this one then
+   * never cuts the file, since a cut computed from the file's end can remove the others' acknowledged lines that are
+   * being written meanwhile. Whoever owns the file cuts a torn tail once before any of them opens it
+   * (cutTornJsonLinesTail).
+   */
+  shared?: boolean;
 }
 
 export const JSON_LINES_WRITE_CHUNK_BYTES_MAX_DEFAULT = 1024 * 1024;
@@ -29,6 +36,7 @@ export class JsonLinesExporter implements Exporter {
   readonly id: string;
   private readonly file: string;
   private readonly writeChunkBytesMax: number;
+  private readonly shared: boolean;
   private handle: FileHandle | undefined;
   private context: ExporterContext | undefined;
   /** The file's size after the last fsync: a failed write is cut back to it, so no torn line stays behind. */
@@ -38,6 +46,7 @@ export class JsonLinesExporter implements Exporter {
     this.id = options.id ?? JSON_LINES_EXPORTER_ID;
     this.file = options.file;
     this.writeChunkBytesMax = options.writeChunkBytesMax ?? JSON_LINES_WRITE_CHUNK_BYTES_MAX_DEFAULT;
+    this.shared = options.shared ?? false;
   }
 
   async open(context: ExporterContext): Promise<void> {
@@ -45,7 +54,7 @@ export class JsonLinesExporter implements Exporter {
     await mkdir(folder, { recursive: true });
     const handle = await open(this.file, 'a+');
     try {
-      this.durableSizeBytes = await cutTornTail(handle);
+      this.durableSizeBytes = this.shared ? 0 : await cutTornTail(handle);
       await handle.sync();
       await syncFolder(folder);
     } catch (error) {
@@ -70,8 +79,9 @@ export class JsonLinesExporter implements Exporter {
       }
       await handle.sync();
     } catch (error) {
-      // Cut the file back to what was durable, so the retry does not leave half a line before its own lines.
-      await handle.truncate(this.durableSizeBytes).catch(() => undefined);
+      // Cut the file back to what was durable, so the retry does not leave half a line before its own lines (a
+      // shared file is not ours to cut: the others' lines after our durable size are theirs).
+      if (!this.shared) await handle.truncate(this.durableSizeBytes).catch(() => undefined);
       throw error;
     }
     this.durableSizeBytes += writtenBytes;
@@ -104,6 +114,26 @@ async function writeFully(handle: FileHandle, buffer: Buffer): Promise<void> {
   while (offset < buffer.length) {
     const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
     offset += bytesWritten;
+  }
+}
+
+/**
+ * Cuts a torn last line (left by a crash) off a JSON-lines file shared by several exporters, before any of them
+ * opens it; a missing file is left missing.
+ */
+export async function cutTornJsonLinesTail(file: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    await cutTornTail(handle);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

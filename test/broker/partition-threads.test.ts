@@ -74,3 +74,25 @@ describe('partitions on worker threads', () => {
     }
   });
 });
+
+describe('partitions on the gateway\'s thread (--partition-threads 0)', () => {
+  it('runs instances on both partitions, as the default threads do', async () => {
+    // given
+    const alone = await BrokerProcess.start({ partitions: 2, args: ['--partition-threads', '0'] });
+    const client = camundaClient(alone);
+    try {
+      await client.deployResource({ process: oneTaskProcess('no-threads-one-task', 'no-threads-work'), name: 'no-threads-one-task.bpmn' });
+      client.createWorker({ taskType: 'no-threads-work', taskHandler: (job) => job.complete({ done: true }) });
+
+      // when
+      const results = await Promise.all(Array.from({ length: 4 }, () => client.createProcessInstanceWithResult({ bpmnProcessId: 'no-threads-one-task', variables: {} })));
+
+      // then
+      expect(new Set(results.map((result) => Number(BigInt(result.processInstanceKey) >> 51n)))).toEqual(new Set([1, 2]));
+      expect(results.every((result) => result.variables.done === true)).toBe(true);
+    } finally {
+      await client.close();
+      await alone.dispose();
+    }
+  }, 60_000);
+});

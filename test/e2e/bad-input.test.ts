@@ -83,6 +83,7 @@ describe('bad requests to a broker process', () => {
       /Element: wait-for-payment\n.*Must have a message name/,
       /Element: cool-down\n.*ISO 8601/,
       /Element: deadline\n.*'next monday'/,
+      /Element: ship\n.*called process 'shipping-not-deployed-yet'/,
     );
     await expectStillServes(broker, client);
   });

@@ -33,13 +33,22 @@ export class EngineHarness {
     readonly partitionId: number,
   ) {}
 
-  /** An engine of partition 1 of a one-partition cluster, unless a test models more partitions. */
-  static async create(options: { partitionId?: number; partitionCount?: number } = {}): Promise<EngineHarness> {
+  /**
+   * An engine of partition 1 of a one-partition cluster, unless a test models more partitions; with
+   * allowUnknownCalledProcess it deploys call activities of processes deployed nowhere, as Zeebe does.
+   */
+  static async create(options: { partitionId?: number; partitionCount?: number; allowUnknownCalledProcess?: boolean } = {}): Promise<EngineHarness> {
     const dir = tempDir('tributary-engine-');
     const store = await StateStore.open({ directory: dir.path });
     const partitionId = options.partitionId ?? 1;
     const harness = new EngineHarness(store, undefined as unknown as Engine, dir.remove, partitionId);
-    (harness as { engine: Engine }).engine = new Engine({ partitionId, partitionCount: options.partitionCount, store, jobStreams: harness.jobStreams });
+    (harness as { engine: Engine }).engine = new Engine({
+      partitionId,
+      partitionCount: options.partitionCount,
+      store,
+      jobStreams: harness.jobStreams,
+      allowUnknownCalledProcess: options.allowUnknownCalledProcess,
+    });
     return harness;
   }
 

@@ -154,4 +154,27 @@ describe('escalation events', () => {
     expect(response?.rejectionReason).toContain('Element: second-start');
     expect(response?.rejectionReason).toContain('Multiple escalation catch events without an escalationCode (catch-all) are not supported on the same scope');
   });
+
+  it('given variable mappings on escalation events, then the throw event sees its input mappings and no variables travel with the escalation', () => {
+    // given a throw event whose escalation code reads a local variable of its input mapping, and catch events with
+    // output mappings (as in Zeebe, an escalation carries no variables: the catch events map what their scope sees)
+    engine.deploy('escalation-variables.bpmn');
+    // when
+    const key = engine.createInstance('escalation-variables', { level: 1 });
+    complete('work');
+    // then the code was evaluated with the input mapping, and the output mappings of throw and catch events applied
+    expect(engine.find('ESCALATION', 'ESCALATED').map((record) => [record.value.escalationCode, record.value.catchElementId])).toEqual([
+      ['LEVEL_2', 'caught'],
+      ['DONE', 'done-start'],
+    ]);
+    const variables = new Map(engine.find('VARIABLE').map((record) => [record.value.name, [record.intent, record.value.value]]));
+    expect(variables.get('thrownLevel')).toEqual(['CREATED', '2']);
+    expect(variables.get('handledLevel')).toEqual(['CREATED', '10']);
+    expect(variables.get('doneNote')).toEqual(['CREATED', '"seen 2"']);
+    expect(variables.get('state')).toEqual(['CREATED', '"finished"']);
+    // and the local variables of the throw events stayed local: the catch events did not get them
+    const raised = engine.find('VARIABLE', 'CREATED', (value) => value.name === 'raised');
+    expect(raised.map((record) => record.value.scopeKey)).toEqual([engine.elementInstanceKey(key, 'throw')]);
+    expect(engine.elementEvents(key).at(-1)).toBe('escalation-variables:ELEMENT_COMPLETED');
+  });
 });

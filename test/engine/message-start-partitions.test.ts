@@ -70,4 +70,24 @@ describe('message start events across partitions', () => {
       expect(harness.find('TIMER', 'CREATED')).toEqual([]);
     }
   });
+
+  it('given a partition whose latest version lost its message start subscription (data of an older build), then its repair commands open it once', () => {
+    // given a distributed deployment, and partition 2 as an older build left it
+    partitions.get(1)!.deploy('message-start.bpmn');
+    pump();
+    for (const harness of partitions.values()) expect(harness.engine.repairCommands()).toEqual([]);
+    const second = partitions.get(2)!;
+    const [subscription] = second.find('MESSAGE_START_EVENT_SUBSCRIPTION', 'CREATED');
+    second.engine.state.subscriptions.removeMessageStartSubscription(subscription.value);
+    // when the partition writes its repair commands, twice (as two leaders in a row would)
+    const repairs = second.engine.repairCommands();
+    expect(repairs.map((repair) => [repair.valueType, repair.intent])).toEqual([['DEPLOYMENT', 'DISTRIBUTE']]);
+    for (const repair of [...repairs, ...repairs]) second.write(repair.valueType, repair.intent, repair.value, repair.key);
+    // then the subscription is open again, once, and a message published there starts an instance
+    expect(second.find('MESSAGE_START_EVENT_SUBSCRIPTION', 'CREATED').map((record) => record.value)).toEqual([subscription.value, subscription.value]);
+    expect(second.engine.repairCommands()).toEqual([]);
+    const correlationKey = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].find((candidate) => subscriptionPartitionId(candidate, partitionCount) === 2)!;
+    second.publishMessage('order-placed', correlationKey);
+    expect(second.find('PROCESS_INSTANCE', 'ELEMENT_ACTIVATED', (value) => value.bpmnElementType === 'PROCESS')).toHaveLength(1);
+  });
 });

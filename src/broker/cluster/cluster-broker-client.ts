@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { ERROR_CATALOGUE, TributaryError, type ErrorCode } from '../../errors.js';
 import type { ActivatedJobRecord, BrokerClient, BrokerInfo, CommandRequest, JobStreamRequest, Topology } from '../../gateway/broker-client.js';
 import { BROKER_VERSION, partitionIdOf, type Record } from '../../protocol/index.js';
-import { isAlwaysAccepted } from '../backpressure/index.js';
+import { GatewayAdmission, isAlwaysAccepted } from '../backpressure/index.js';
 import type { LocalBrokerClient } from '../local-broker-client.js';
 import { BROKER_CHANNEL, decodeBrokerMessage, encodeBrokerMessage, type BrokerAnnouncement, type BrokerMessage } from './broker-messages.js';
 
@@ -87,6 +87,10 @@ export class ClusterBrokerClient implements BrokerClient {
   private announceTimer: NodeJS.Timeout | undefined;
   private unsubscribe: () => void = () => undefined;
   private closed = false;
+  /** Refuses commands at once, here, while their partition is known to be at its limit. */
+  readonly admission = new GatewayAdmission();
+  /** Forwarded commands refused for waiting longer than queueDelayMaxMs, by partition. */
+  readonly queueDelayRefused = new Map<number, number>();
 
   constructor(private readonly options: ClusterBrokerClientOptions) {}
 
@@ -164,6 +168,24 @@ export class ClusterBrokerClient implements BrokerClient {
   }
 
   async sendCommand(partitionId: number, command: CommandRequest, options: { timeoutMs?: number } = {}): Promise<Record> {
+    if (isAlwaysAccepted(command)) return this.sendWithRetries(partitionId, command, options);
+    if (!this.admission.admit(partitionId, Date.now())) {
+      throw new TributaryError('RESOURCE_EXHAUSTED', `Expected to handle the request, but partition ${partitionId} is overloaded (it refused the commands before this one); retry later`);
+    }
+    try {
+      const record = await this.sendWithRetries(partitionId, command, options);
+      this.admission.onAnswered(partitionId);
+      return record;
+    } catch (error) {
+      const code = error instanceof TributaryError ? error.code : undefined;
+      if (code === 'RESOURCE_EXHAUSTED') this.admission.onRefused(partitionId, Date.now());
+      // The partition's slot is freed when it times the request out, as the gateway does.
+      if (code === 'DEADLINE_EXCEEDED') this.admission.onAnswered(partitionId);
+      throw error;
+    }
+  }
+
+  private async sendWithRetries(partitionId: number, command: CommandRequest, options: { timeoutMs?: number }): Promise<Record> {
     const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : REQUEST_TIMEOUT_DEFAULT_MS;
     const deadline = Date.now() + timeoutMs;
     let delayMs = RETRY_DELAY_MIN_MS;
@@ -299,6 +321,7 @@ export class ClusterBrokerClient implements BrokerClient {
     const queueDelayMaxMs = this.options.queueDelayMaxMs;
     if (queueDelayMaxMs !== undefined && Date.now() - message.sentAtMs > queueDelayMaxMs && !isAlwaysAccepted(message.command)) {
       const waitedMs = Date.now() - message.sentAtMs;
+      this.queueDelayRefused.set(message.partitionId, (this.queueDelayRefused.get(message.partitionId) ?? 0) + 1);
       reply({ type: 'failure', requestId: message.requestId, code: 'RESOURCE_EXHAUSTED', message: `Expected to handle the request, but partition ${message.partitionId} is overloaded (the request waited ${waitedMs} ms to reach it); retry later` });
       return;
     }

@@ -3,7 +3,7 @@ import type { JobStreamRegistry } from '../../engine/index.js';
 import { TcpTransport, type PeerAddress } from '../../raft/index.js';
 import type { Clock } from '../clock.js';
 import type { LocalBrokerClient } from '../local-broker-client.js';
-import type { PartitionListener } from '../partition.js';
+import type { PartitionListener, PartitionOptions } from '../partition.js';
 import { ClusterBrokerClient } from './cluster-broker-client.js';
 import { clusterConfigProblems, parseAddress, replicasOf, type ClusterConfig } from './cluster-config.js';
 import { ReplicatedPartition } from './replicated-partition.js';
@@ -17,6 +17,11 @@ export interface ClusterNodeOptions {
   fsync: boolean;
   pendingCommandsMax: number;
   segmentSizeBytesMax?: number;
+  /** Accept deploying call activities of processes deployed nowhere, as Zeebe does (see BrokerConfig). */
+  allowUnknownCalledProcess?: boolean;
+  /** The partitions' back-pressure and idempotency settings, as for a broker alone (see PartitionOptions). */
+  backpressure?: PartitionOptions['backpressure'];
+  idempotencyWindowMs?: number;
   jobStreams: JobStreamRegistry;
   local: LocalBrokerClient;
   gatewayAddress: () => { host: string; port: number };
@@ -90,6 +95,9 @@ export class ClusterNode {
         fsync: options.fsync,
         pendingCommandsMax: options.pendingCommandsMax,
         segmentSizeBytesMax: options.segmentSizeBytesMax,
+        allowUnknownCalledProcess: options.allowUnknownCalledProcess,
+        backpressure: options.backpressure,
+        idempotencyWindowMs: options.idempotencyWindowMs,
         listener: options.listenerFor(partitionId, () => opened.replica),
         nodeId,
         replicaIds,

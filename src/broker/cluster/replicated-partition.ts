@@ -7,7 +7,7 @@ import type { SegmentedLog } from '../../log/index.js';
 import { ByteWriter, decodeRecordBatch, encodeRecordBatch, peekFirstPosition, type Record } from '../../protocol/index.js';
 import { RaftServer, type RaftEntry, type RaftTransport, type SoftState } from '../../raft/index.js';
 import { SnapshotStore, StateStore, restoreSnapshot } from '../../state/index.js';
-import { CommandLimiter, createLimitAlgorithm, isAlwaysAccepted } from '../backpressure/index.js';
+import { awaitingResultRequestId, CommandLimiter, createLimitAlgorithm, isAlwaysAccepted, ResultSlots, type DurableCommand } from '../backpressure/index.js';
 import { commandRecord, encodeLogEntry } from '../command-records.js';
 import { findEntryIndexForPosition } from '../log-position-search.js';
 import { StateRaftSnapshotStore, type RaftSnapshot } from '../raft-snapshot-store.js';
@@ -34,8 +34,7 @@ interface QueuedCommand {
 }
 
 /** A processed command waiting for its log entry to commit; proposed is false when it wrote no records. */
-interface AwaitingCommit {
-  acceptedAtMs?: number;
+interface AwaitingCommit extends DurableCommand {
   proposed: boolean;
   lastPosition: number;
   result: ProcessingResult;
@@ -86,6 +85,8 @@ export class ReplicatedPartition {
   private closed = false;
   /** The adaptive limit on commands in flight; a new leadership starts with a fresh one. */
   backpressure: CommandLimiter;
+  /** Settles the limiter's slots, holding those of creations awaiting their result; renewed with the limiter. */
+  private resultSlots: ResultSlots;
 
   private raftSnapshots!: StateRaftSnapshotStore;
 
@@ -100,6 +101,7 @@ export class ReplicatedPartition {
     this.dueJobs = new DueJobCommands(engine.state.jobs);
     this.dueTimers = new DueTimerCommands(engine.state.timers, engine.state.messages);
     this.backpressure = this.newLimiter();
+    this.resultSlots = new ResultSlots(this.backpressure);
   }
 
   private newLimiter(): CommandLimiter {
@@ -179,11 +181,18 @@ export class ReplicatedPartition {
     if (!this.leadership?.processing) {
       throw new TributaryError('NOT_LEADER', `Expected node ${this.options.nodeId} to lead partition ${this.partitionId}, but it does not (leader: ${this.leaderId ?? 'unknown'})`);
     }
-    if (!this.backpressure.tryAcquire(isAlwaysAccepted(command))) {
+    const alwaysAccepted = isAlwaysAccepted(command);
+    if (!this.backpressure.tryAcquire(alwaysAccepted)) {
       throw new TributaryError('RESOURCE_EXHAUSTED', `Expected to handle the request, but partition ${this.partitionId} is overloaded (${this.backpressure.limit} commands in flight); retry later`);
     }
-    this.queue.push({ command, acceptedAtMs: this.options.clock.nowMs() });
+    // Always-accepted commands take no slot, so none is released (and no latency sampled) when they complete.
+    this.queue.push({ command, acceptedAtMs: alwaysAccepted ? undefined : this.options.clock.nowMs() });
     this.scheduleDrain();
+  }
+
+  /** The request of a creation awaiting its result timed out: its back-pressure slot is free (see ResultSlots). */
+  onResultRequestTimedOut(requestId: number): void {
+    this.resultSlots.onTimedOut(requestId, this.options.clock.nowMs());
   }
 
   // ---- roles ----
@@ -205,6 +214,7 @@ export class ReplicatedPartition {
     const processed = this.engine.state.lastProcessedPosition;
     for (const leftover of this.unprocessed) if (leftover.position > processed) this.queue.push({ leftover });
     this.unprocessed = [];
+    for (const repair of this.engine.repairCommands()) this.queue.push({ command: repair });
     this.startChecks();
     this.scheduleDrain();
     this.options.onRoleChange(this);
@@ -221,6 +231,7 @@ export class ReplicatedPartition {
     for (const item of this.awaiting) for (const response of item.result.responses) this.options.onRequestFailed(response.requestId, error);
     this.awaiting = [];
     this.backpressure = this.newLimiter();
+    this.resultSlots = new ResultSlots(this.backpressure);
     if (wasProcessing) {
       this.options.onRoleChange(this);
       void this.reloadCommittedState();
@@ -341,10 +352,7 @@ export class ReplicatedPartition {
   }
 
   private complete(item: AwaitingCommit, committed: Record[]): void {
-    if (item.acceptedAtMs !== undefined) {
-      const nowMs = this.options.clock.nowMs();
-      this.backpressure.onCompleted(nowMs - item.acceptedAtMs, nowMs);
-    }
+    this.resultSlots.onDurable(item, item.result, this.options.clock.nowMs());
     for (const record of item.result.records) committed.push(record);
     for (const response of item.result.responses) this.options.listener.onResponse(response);
     for (const effect of item.result.sideEffects) this.options.listener.onSideEffect(effect);
@@ -389,7 +397,7 @@ export class ReplicatedPartition {
       this.appliedPosition = this.nextPosition - 1;
       this.raft.propose(payload).catch((error: Error) => this.onProposalFailed(error));
     }
-    this.awaiting.push({ proposed, lastPosition: this.nextPosition - 1, result, acceptedAtMs: item.acceptedAtMs });
+    this.awaiting.push({ proposed, lastPosition: this.nextPosition - 1, result, acceptedAtMs: item.acceptedAtMs, awaitingResultRequestId: awaitingResultRequestId(item.command) });
     if (result.leftoverCommands.length > 0) {
       this.queue.splice(this.queueHead, 0, ...result.leftoverCommands.map((leftover) => ({ leftover })));
     }
@@ -484,7 +492,14 @@ async function openStateCoveringSnapshot(directory: string, latest: RaftSnapshot
 }
 
 function newEngine(options: ReplicatedPartitionOptions, store: StateStore): Engine {
-  return new Engine({ partitionId: options.partitionId, partitionCount: options.partitionCount, store, jobStreams: options.jobStreams });
+  return new Engine({
+    partitionId: options.partitionId,
+    partitionCount: options.partitionCount,
+    store,
+    jobStreams: options.jobStreams,
+    allowUnknownCalledProcess: options.allowUnknownCalledProcess,
+    idempotencyWindowMs: options.idempotencyWindowMs,
+  });
 }
 
 

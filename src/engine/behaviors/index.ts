@@ -8,6 +8,7 @@ export * from './event-subscription-behavior.js';
 export * from './event-trigger-behavior.js';
 export * from './incident-behavior.js';
 export * from './job-behavior.js';
+export * from './job-size.js';
 export * from './mapping-behavior.js';
 export * from './message-correlation-behavior.js';
 export * from './multi-instance-behavior.js';

@@ -5,6 +5,7 @@ import type { ElementContext } from '../context.js';
 import type { JobStreamRegistry } from '../job-streams.js';
 import type { Writers } from '../writers.js';
 import type { IncidentBehavior } from './incident-behavior.js';
+import { JOB_BATCH_SIZE_BYTES_MAX, jobSizeBytes, raiseJobTooLarge } from './job-size.js';
 import type { VariableBehavior } from './variable-behavior.js';
 
 /** Creates jobs for job-based elements and hands activatable jobs to job streams or to waiting pollers. */
@@ -40,19 +41,22 @@ export class JobBehavior {
     return true;
   }
 
-  /** A job just became activatable: push it to an open job stream, or tell pollers that jobs of its type wait. */
+  /**
+   * A job just became activatable: push it to an open job stream, or tell pollers that jobs of its type wait. A job
+   * too large for the stream's message gets a MESSAGE_SIZE_EXCEEDED incident instead, as ActivateJobs gives it.
+   */
   offer(jobKey: bigint, job: JobRecordValue, nowMs: number): void {
     const stream = this.jobStreams.pick(job.type, job.tenantId);
     if (!stream) {
       this.writers.sideEffect({ kind: 'jobs-available', jobType: job.type });
       return;
     }
-    const activated: JobRecordValue = {
-      ...job,
-      worker: stream.worker,
-      deadline: nowMs + stream.timeoutMs,
-      variables: this.state.variables.collectVisible(job.elementInstanceKey, stream.fetchVariables),
-    };
+    const variables = this.state.variables.collectVisible(job.elementInstanceKey, stream.fetchVariables);
+    if (jobSizeBytes(variables) > JOB_BATCH_SIZE_BYTES_MAX) {
+      raiseJobTooLarge(jobKey, job, this.incidents);
+      return;
+    }
+    const activated: JobRecordValue = { ...job, worker: stream.worker, deadline: nowMs + stream.timeoutMs, variables };
     const batch: JobBatchRecordValue = {
       type: job.type,
       worker: stream.worker,

@@ -1,5 +1,6 @@
-import { evaluateString, type ExecutableProcess } from '../../bpmn/index.js';
+import { evaluateString, type ExecutableFlowNode, type ExecutableProcess } from '../../bpmn/index.js';
 import type { MessageStartEventSubscriptionRecordValue, ProcessRecordValue } from '../../protocol/index.js';
+import type { ReadonlySubscriptionState } from '../../state/domain/index.js';
 import type { ProcessingContext } from '../context.js';
 import { scheduleTimer } from './event-subscription-behavior.js';
 
@@ -36,7 +37,9 @@ export function openStartEventSubscriptions(
 ): void {
   const { writers, behaviors } = context;
   for (const start of process.eventStartEvents) {
-    if (options.messagesOnly && !start.message) continue;
+    const subscription = messageStartSubscriptionOf(start, stored);
+    if (subscription) writers.appendEvent(stored.processDefinitionKey, 'MESSAGE_START_EVENT_SUBSCRIPTION', 'CREATED', subscription);
+    if (options.messagesOnly) continue;
     if (start.timer) {
       const schedule = scheduleTimer(start.timer, () => undefined, nowMs);
       if (schedule.ok) behaviors.eventSubscriptions.createTimer(-1n, { ...stored, processInstanceKey: -1n }, start.id, schedule.value);
@@ -45,21 +48,39 @@ export function openStartEventSubscriptions(
       const signalName = evaluateString(start.signal.name, () => undefined);
       if (signalName.ok) behaviors.eventSubscriptions.openSignalSubscription(-1n, stored, start.id, signalName.value);
     }
-    if (start.message) {
-      const name = evaluateString(start.message.name, () => undefined);
-      if (!name.ok) continue;
-      const subscription: MessageStartEventSubscriptionRecordValue = {
-        processDefinitionKey: stored.processDefinitionKey,
-        bpmnProcessId: stored.bpmnProcessId,
-        startEventId: start.id,
-        messageName: name.value,
-        messageKey: -1n,
-        correlationKey: '',
-        variables: {},
-        processInstanceKey: -1n,
-        tenantId: stored.tenantId,
-      };
-      writers.appendEvent(stored.processDefinitionKey, 'MESSAGE_START_EVENT_SUBSCRIPTION', 'CREATED', subscription);
-    }
   }
+}
+
+/**
+ * The message start subscriptions a process version has while it is the latest: one per message start event whose
+ * name evaluates (start events see no variables).
+ */
+export function messageStartSubscriptionsOf(process: ExecutableProcess, stored: ProcessRecordValue): MessageStartEventSubscriptionRecordValue[] {
+  return process.eventStartEvents.flatMap((start) => messageStartSubscriptionOf(start, stored) ?? []);
+}
+
+function messageStartSubscriptionOf(start: ExecutableFlowNode, stored: ProcessRecordValue): MessageStartEventSubscriptionRecordValue | undefined {
+  if (!start.message) return undefined;
+  const name = evaluateString(start.message.name, () => undefined);
+  if (!name.ok) return undefined;
+  return {
+    processDefinitionKey: stored.processDefinitionKey,
+    bpmnProcessId: stored.bpmnProcessId,
+    startEventId: start.id,
+    messageName: name.value,
+    messageKey: -1n,
+    correlationKey: '',
+    variables: {},
+    processInstanceKey: -1n,
+    tenantId: stored.tenantId,
+  };
+}
+
+/** Whether a process version has any message start subscription on this partition. */
+export function hasMessageStartSubscription(subscriptions: ReadonlySubscriptionState, processDefinitionKey: bigint): boolean {
+  let found = false;
+  subscriptions.forEachMessageStartSubscriptionOfProcess(processDefinitionKey, () => {
+    found = true;
+  });
+  return found;
 }

@@ -14,6 +14,8 @@ export interface ReadonlyProcessState {
   getProcessByDeployment(bpmnProcessId: string, deploymentKey: bigint, tenantId: string): ProcessRecordValue | undefined;
   /** The latest version (not deleted) of a process that has this zeebe:versionTag. */
   getLatestProcessWithVersionTag(bpmnProcessId: string, versionTag: string, tenantId: string): ProcessRecordValue | undefined;
+  /** Visits the latest version (not deleted) of every process of every tenant. */
+  forEachLatestProcess(visitor: (process: ProcessRecordValue) => void): void;
 }
 
 /** Deployed process definitions: by key, by version and the latest version of each bpmnProcessId. */
@@ -72,6 +74,13 @@ export class ProcessState implements ReadonlyProcessState {
       return found === undefined;
     });
     return found;
+  }
+
+  forEachLatestProcess(visitor: (process: ProcessRecordValue) => void): void {
+    this.latest.forEachWithPrefix([], (processDefinitionKey) => {
+      const process = this.getProcessByKey(processDefinitionKey);
+      if (process) visitor(process);
+    });
   }
 
   /** Visits the versions that are not deleted, newest first, while the visitor returns true. */

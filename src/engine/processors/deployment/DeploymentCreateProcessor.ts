@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { evaluateString, isProcessResourceName, isYamlResourceName, parseResource, type ExecutableProcess } from '../../../bpmn/index.js';
+import {
+  EMPTY_OUTLINE,
+  evaluateString,
+  isProcessResourceName,
+  isYamlResourceName,
+  parseResource,
+  type ExecutableProcess,
+  type Problem,
+  type ProcessOutline,
+} from '../../../bpmn/index.js';
 import { closeStartEventSubscriptions, openStartEventSubscriptions, scheduleTimer } from '../../behaviors/index.js';
 import type {
   DeploymentRecordValue,
@@ -9,15 +18,22 @@ import type {
   Record,
 } from '../../../protocol/index.js';
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
+import { unknownCalledProcesses } from './called-process-check.js';
 
 interface ParsedResource {
   resource: DeploymentResource;
   processes: ExecutableProcess[];
+  problems: Problem[];
+  outline: ProcessOutline;
+  /** Not a BPMN or YAML resource. */
+  unsupported: boolean;
 }
 
 /**
  * DEPLOYMENT CREATE: parses and validates every resource, reports every problem at once, and gives its processes
- * new versions (an identical redeploy of them all keeps their versions and keys, marked duplicate).
+ * new versions (an identical redeploy of them all keeps their versions and keys, marked duplicate). A call activity
+ * whose static called process is neither in the deployment nor deployed is one of the problems, unless the broker
+ * accepts such calls (allowUnknownCalledProcess), as Zeebe does, and leaves them to an incident at run time.
  */
 export class DeploymentCreateProcessor implements CommandProcessor {
   process(command: Record, context: ProcessingContext): void {
@@ -27,8 +43,12 @@ export class DeploymentCreateProcessor implements CommandProcessor {
       context.writers.appendRejection(command, 'INVALID_ARGUMENT', 'Expected to deploy at least one resource, but none given');
       return;
     }
-    const errors: string[] = [];
-    const parsed = deployment.resources.map((resource) => this.parseResource(resource, errors));
+    const parsed = deployment.resources.map((resource) => parseDeployedResource(resource));
+    const outlines = parsed.map((entry) => entry.outline);
+    const errors = parsed.flatMap((entry) => {
+      const calls = context.allowUnknownCalledProcess === true ? [] : unknownCalledProcesses(entry.outline.calls, outlines, context.state.processes, tenantId);
+      return resourceErrors(entry, calls);
+    });
     const duplicateIds = findDuplicateProcessIds(parsed);
     for (const [id, names] of duplicateIds) {
       errors.push(`Duplicated process id in resources '${names.join("' and '")}': '${id}'`);
@@ -70,25 +90,6 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     }
   }
 
-  private parseResource(resource: DeploymentResource, errors: string[]): ParsedResource {
-    const name = resource.resourceName;
-    if (!isProcessResourceName(name)) {
-      errors.push(`'${name}': resource type is not supported; expected a BPMN file ending in .bpmn or .xml, or a YAML definition ending in .yaml or .yml`);
-      return { resource, processes: [] };
-    }
-    const result = parseResource(resource.resource, name);
-    if (result.problems.length > 0) {
-      // A YAML author finds a problem by its line; BPMN authors by the element, as in Zeebe's messages.
-      const yamlLine = (line?: number) => (isYamlResourceName(name) && line ? ` (line ${line})` : '');
-      const lines = result.problems.map((problem) => {
-        const where = problem.elementId ? `Element: ${problem.elementId}${yamlLine(problem.line)}` : problem.line ? `Line ${problem.line}, column ${problem.column}` : 'Definitions';
-        return `- ${where}\n    - ERROR: ${problem.message}`;
-      });
-      errors.push(`'${name}':\n${lines.join('\n')}`);
-    }
-    return { resource, processes: result.processes };
-  }
-
   private deployProcess(
     resource: DeploymentResource,
     process: ExecutableProcess,
@@ -117,6 +118,30 @@ export class DeploymentCreateProcessor implements CommandProcessor {
     deployed.push({ process, stored, previous: latest });
     return metadataOf(stored, false);
   }
+}
+
+function parseDeployedResource(resource: DeploymentResource): ParsedResource {
+  if (!isProcessResourceName(resource.resourceName)) return { resource, processes: [], problems: [], outline: EMPTY_OUTLINE, unsupported: true };
+  const result = parseResource(resource.resource, resource.resourceName);
+  return { resource, processes: result.processes, problems: result.problems, outline: result.outline, unsupported: false };
+}
+
+/** A resource's problems, those of its calls among them in document order, in one block naming the resource. */
+function resourceErrors(entry: ParsedResource, callProblems: readonly Problem[]): string[] {
+  const name = entry.resource.resourceName;
+  if (entry.unsupported) {
+    return [`'${name}': resource type is not supported; expected a BPMN file ending in .bpmn or .xml, or a YAML definition ending in .yaml or .yml`];
+  }
+  if (entry.problems.length + callProblems.length === 0) return [];
+  const unknown = Number.MAX_SAFE_INTEGER;
+  const problems = [...entry.problems, ...callProblems].sort((a, b) => (a.line ?? unknown) - (b.line ?? unknown) || (a.column ?? 0) - (b.column ?? 0));
+  // A YAML author finds a problem by its line; BPMN authors by the element, as in Zeebe's messages.
+  const yamlLine = (line?: number) => (isYamlResourceName(name) && line ? ` (line ${line})` : '');
+  const lines = problems.map((problem) => {
+    const where = problem.elementId ? `Element: ${problem.elementId}${yamlLine(problem.line)}` : problem.line ? `Line ${problem.line}, column ${problem.column}` : 'Definitions';
+    return `- ${where}\n    - ERROR: ${problem.message}`;
+  });
+  return [`'${name}':\n${lines.join('\n')}`];
 }
 
 function checksumOf(resource: DeploymentResource): string {

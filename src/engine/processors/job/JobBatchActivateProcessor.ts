@@ -1,11 +1,8 @@
-import { DEFAULT_TENANT_ID, stringifyJson, type JobBatchRecordValue, type JobRecordValue, type Record } from '../../../protocol/index.js';
+import { DEFAULT_TENANT_ID, type JobBatchRecordValue, type JobRecordValue, type Record } from '../../../protocol/index.js';
+import { JOB_BATCH_SIZE_BYTES_MAX, jobSizeBytes, raiseJobTooLarge } from '../../behaviors/index.js';
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
 
-/**
- * Bound on the variables of one activated batch, below the gateway's 4 MiB message limit; a batch that would pass
- * it is cut short and marked truncated, the rest stay activatable.
- */
-export const JOB_BATCH_SIZE_BYTES_MAX = 3 * 1024 * 1024;
+export { JOB_BATCH_SIZE_BYTES_MAX };
 
 /**
  * JOB_BATCH ACTIVATE: activates up to maxJobsToActivate activatable jobs of a type, oldest first. An activation that
@@ -21,7 +18,7 @@ export class JobBatchActivateProcessor implements CommandProcessor {
     }
     const tenantIds = request.tenantIds && request.tenantIds.length > 0 ? request.tenantIds : [DEFAULT_TENANT_ID];
     const { jobKeys, jobs, truncated, tooLarge } = this.collectJobs(request, tenantIds, command.timestamp, context);
-    for (const [jobKey, job] of tooLarge) raiseJobTooLarge(jobKey, job, context);
+    for (const [jobKey, job] of tooLarge) raiseJobTooLarge(jobKey, job, context.behaviors.incidents);
     const batch: JobBatchRecordValue = { ...request, tenantIds, jobKeys, jobs, truncated };
     if (jobKeys.length === 0) {
       context.writers.respond(command, context.writers.unwrittenRecord(-1n, 'JOB_BATCH', 'ACTIVATED', batch));
@@ -40,17 +37,17 @@ export class JobBatchActivateProcessor implements CommandProcessor {
     context.state.jobs.forEachActivatable(request.type, (jobKey, job) => {
       if (!tenantIds.includes(job.value.tenantId)) return true;
       const variables = context.state.variables.collectVisible(job.value.elementInstanceKey, request.variables ?? []);
-      const jobSizeBytes = estimateSizeBytes(variables) + 512;
+      const sizeOfJobBytes = jobSizeBytes(variables);
       // A job that no batch could carry would block its type forever: it gets an incident instead, as in Zeebe.
-      if (jobSizeBytes > JOB_BATCH_SIZE_BYTES_MAX) {
+      if (sizeOfJobBytes > JOB_BATCH_SIZE_BYTES_MAX) {
         tooLarge.push([jobKey, job.value]);
         return tooLarge.length < TOO_LARGE_JOBS_PER_ACTIVATION_MAX;
       }
-      if (sizeBytes + jobSizeBytes > JOB_BATCH_SIZE_BYTES_MAX && jobKeys.length > 0) {
+      if (sizeBytes + sizeOfJobBytes > JOB_BATCH_SIZE_BYTES_MAX && jobKeys.length > 0) {
         truncated = true;
         return false;
       }
-      sizeBytes += jobSizeBytes;
+      sizeBytes += sizeOfJobBytes;
       jobKeys.push(jobKey);
       jobs.push({ ...job.value, worker: request.worker, deadline: nowMs + request.timeout, timeout: request.timeout, variables });
       return jobKeys.length < request.maxJobsToActivate;
@@ -62,17 +59,6 @@ export class JobBatchActivateProcessor implements CommandProcessor {
 /** Bound on the incidents one activation raises for jobs too large to activate; the rest wait for the next one. */
 const TOO_LARGE_JOBS_PER_ACTIVATION_MAX = 100;
 
-/**
- * A MESSAGE_SIZE_EXCEEDED incident on the job; the incident takes the job out of activation until it is resolved
- * (after the variables were made smaller, or with a worker that fetches fewer of them).
- */
-function raiseJobTooLarge(jobKey: bigint, job: JobRecordValue, context: ProcessingContext): void {
-  const message =
-    `The job with key '${jobKey}' can not be activated, because with its variables it is larger than the configured ` +
-    `message size (${JOB_BATCH_SIZE_BYTES_MAX} bytes). Try to reduce the size by fetching fewer variables or by making the variable values smaller.`;
-  context.behaviors.incidents.raiseJobIncident(jobKey, job, 'MESSAGE_SIZE_EXCEEDED', message);
-}
-
 function validate(request: JobBatchRecordValue): string | undefined {
   if (!request.type) return `Expected to activate job batch with type to be present, but it was blank`;
   if (!(request.maxJobsToActivate > 0)) {
@@ -80,8 +66,4 @@ function validate(request: JobBatchRecordValue): string | undefined {
   }
   if (!(request.timeout > 0)) return `Expected to activate job batch with timeout to be greater than zero, but it was '${request.timeout}'`;
   return undefined;
-}
-
-function estimateSizeBytes(variables: { [name: string]: unknown }): number {
-  return stringifyJson(variables).length;
 }
