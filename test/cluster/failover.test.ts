@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneTaskProcess } from '../support/bpmn.js';
-import { camundaClient, type ZeebeClient } from '../support/camunda-client.js';
+import { camundaClient, streamCompletingJobs, type ZeebeClient } from '../support/camunda-client.js';
 import { ClusterProcesses } from '../support/cluster-processes.js';
 import type { ExportedRecord } from '../support/broker-process.js';
 
@@ -38,18 +38,8 @@ describe('a 3-broker cluster with replication factor 3', () => {
     const follower = [0, 1, 2].find((nodeId) => !leaders.includes(nodeId));
     const zeebe = track(camundaClient(cluster.brokers[follower ?? 2], { retry: false }));
     await zeebe.deployResource({ process: oneTaskProcess('cluster-stream', 'cluster-stream-work'), name: 'cluster-stream.bpmn' });
-    const pushed: string[] = [];
-    const stream = await zeebe.streamJobs({
-      type: 'cluster-stream-work',
-      worker: 'cluster-stream-worker',
-      timeout: 30_000,
-      tenantIds: ['<default>'],
-      pollInterval: -1,
-      taskHandler: (job) => {
-        pushed.push(job.processInstanceKey);
-        return job.complete();
-      },
-    });
+    const stream = await streamCompletingJobs(zeebe, 'cluster-stream-work', { worker: 'cluster-stream-worker' });
+    const { pushed } = stream;
     try {
       await sleep(500);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { oneTaskProcess } from '../support/bpmn.js';
 import { BrokerProcess, delay, eventually } from '../support/broker-process.js';
-import { camundaClient, type ZeebeClient } from '../support/camunda-client.js';
+import { camundaClient, streamCompletingJobs, type ZeebeClient } from '../support/camunda-client.js';
 import { incidentEvents, processInstanceCompleted, processInstanceTerminated, sameKey } from '../support/exported-records.js';
 import { REPOSITORY_ROOT } from '../support/global-setup.js';
 
@@ -286,18 +286,8 @@ describe('@camunda8/sdk against a broker process', () => {
   test('a job stream worker gets jobs pushed as they are created', async () => {
     // given an open stream, after its one catch-up poll, with no recurring polls
     await deploy('sdk-stream', 'sdk-stream');
-    const pushed: string[] = [];
-    const stream = await zbc.streamJobs({
-      type: 'sdk-stream',
-      worker: 'sdk-stream-worker',
-      timeout: 30_000,
-      tenantIds: ['<default>'],
-      pollInterval: -1,
-      taskHandler: (job) => {
-        pushed.push(job.processInstanceKey);
-        return job.complete({ streamed: true });
-      },
-    });
+    const stream = await streamCompletingJobs(zbc, 'sdk-stream', { variables: { streamed: true } });
+    const { pushed } = stream;
     try {
       // The SDK opens the stream on a connection of its own and resolves without waiting for the gateway to register
       // it; a moment's grace keeps this test about pushing rather than about that race.

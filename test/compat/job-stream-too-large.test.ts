@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { JOB_BATCH_SIZE_BYTES_MAX } from '../../src/engine/behaviors/job-size.js';
 import { oneTaskProcess } from '../support/bpmn.js';
 import { BrokerProcess, delay, eventually } from '../support/broker-process.js';
-import { camundaClient, type ZeebeClient } from '../support/camunda-client.js';
+import { camundaClient, streamCompletingJobs, type ZeebeClient } from '../support/camunda-client.js';
 import { incidentEvents, processInstanceCompleted } from '../support/exported-records.js';
 
 /**
@@ -27,18 +27,8 @@ describe('a job too large to push to a job stream', () => {
   test('given an open job stream, when a job with variables above the batch size is created, then it gets an incident and the stream still gets the next job', async () => {
     // given an open stream, after its one catch-up poll, with no recurring polls
     await zbc.deployResource({ name: 'stream-large.bpmn', process: oneTaskProcess('stream-large', 'stream-large') });
-    const pushed: string[] = [];
-    const stream = await zbc.streamJobs({
-      type: 'stream-large',
-      worker: 'stream-large-worker',
-      timeout: 30_000,
-      tenantIds: ['<default>'],
-      pollInterval: -1,
-      taskHandler: (job) => {
-        pushed.push(job.processInstanceKey);
-        return job.complete();
-      },
-    });
+    const stream = await streamCompletingJobs(zbc, 'stream-large');
+    const { pushed } = stream;
     try {
       // The SDK resolves before the gateway registered the stream; a moment's grace keeps this test about pushing.
       await delay(200);

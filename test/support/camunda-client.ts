@@ -23,3 +23,34 @@ export function camundaClient(broker: BrokerProcess, options: { retry?: boolean 
   });
   return camunda.getZeebeGrpcApiClient();
 }
+
+/** A job stream that completes every job pushed to it and records the process instance keys, in push order. */
+export interface RecordingJobStream {
+  readonly pushed: string[];
+  close(): void;
+}
+
+/**
+ * Opens a job stream of `type` on the SDK's StreamActivatedJobs worker with no recurring polls, so every job it gets
+ * was pushed; each job is completed at once (with `variables`). The SDK resolves before the gateway has registered
+ * the stream, so give it a moment before relying on pushes.
+ */
+export async function streamCompletingJobs(
+  client: ZeebeClient,
+  type: string,
+  { worker = `${type}-worker`, variables = {} }: { worker?: string; variables?: { [name: string]: string | number | boolean } } = {},
+): Promise<RecordingJobStream> {
+  const pushed: string[] = [];
+  const stream = await client.streamJobs({
+    type,
+    worker,
+    timeout: 30_000,
+    tenantIds: ['<default>'],
+    pollInterval: -1,
+    taskHandler: (job) => {
+      pushed.push(job.processInstanceKey);
+      return job.complete(variables);
+    },
+  });
+  return { pushed, close: () => stream.close() };
+}
