@@ -25,6 +25,8 @@ export interface SnapshotWriteOptions {
   /** A chunk is closed once it holds at least this many bytes (a single larger entry makes a larger chunk). */
   chunkSizeBytesMax: number;
   nowMs: () => number;
+  /** Asked between batches: true drops the snapshot (its temporary directory is removed) with STATE_CLOSED. */
+  isAborted?: () => boolean;
 }
 
 /** Where to write the snapshot: a directory, or a function of the position it turns out to cover. */
@@ -40,6 +42,8 @@ export async function writeSnapshot(database: RocksDatabase, target: SnapshotTar
   let chunks: ChunkWriter | undefined;
   try {
     for await (const entries of readAllEntries(database, SNAPSHOT_BATCH_SIZE_ENTRIES)) {
+      // A large state takes many seconds to copy; a closing store must not wait for it (a broker's graceful stop).
+      if (options.isAborted?.() === true) throw abortedError();
       for (const [key, value] of entries) {
         if (isMetaKey(key)) {
           if (key.equals(POSITION_KEY)) position = decodeValue(value) as number;
@@ -56,6 +60,10 @@ export async function writeSnapshot(database: RocksDatabase, target: SnapshotTar
     if (chunks !== undefined) await removeDirectory(chunks.temporaryDirectory);
     throw error;
   }
+}
+
+function abortedError(): StateError {
+  return new StateError('STATE_CLOSED', 'Expected the state to stay open while a snapshot of it was written, but it was closed; the snapshot is dropped');
 }
 
 function resolveTarget(target: SnapshotTarget, position: number | undefined): string {

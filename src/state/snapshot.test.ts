@@ -58,6 +58,27 @@ async function takeSnapshotOf(entryCount: number): Promise<{ store: StateStore; 
 }
 
 describe('snapshots', () => {
+  it('given a snapshot under way, when the store closes, then the snapshot is dropped, not waited for, and leaves nothing behind', async () => {
+    // given a state of many batches of entries, and a snapshot of it started
+    const store = await openStore(await newDirectory());
+    fill(store, 20_000);
+    await store.persist(store.position);
+    const snapshotDirectory = join(await newDirectory(), 'snapshot');
+    const snapshot = store.takeSnapshot(snapshotDirectory, { chunkSizeBytesMax: 4096 });
+    const outcome = snapshot.then(
+      () => 'written',
+      (error: Error) => error.message,
+    );
+
+    // when the store closes at once
+    await store.close();
+
+    // then the snapshot was dropped with a reason, and neither it nor its temporary directory exists
+    expect(await outcome).toMatch(/closed; the snapshot is dropped/);
+    expect(existsSync(snapshotDirectory)).toBe(false);
+    expect(existsSync(`${snapshotDirectory}.tmp`)).toBe(false);
+  });
+
   it('restores into a fresh directory with identical data and position', async () => {
     // given a state with committed (not yet persisted) transactions
     const store = await openStore(await newDirectory());

@@ -132,7 +132,11 @@ export class StateStore {
   async takeSnapshot(directory: SnapshotTarget, options: TakeSnapshotOptions = {}): Promise<SnapshotMetadata> {
     if (this.closed) throw closedError(this.directory);
     const snapshot = this.persist(options.persistUpTo ?? this.position).then(() =>
-      writeSnapshot(this.database, directory, { chunkSizeBytesMax: options.chunkSizeBytesMax ?? CHUNK_SIZE_BYTES_MAX_DEFAULT, nowMs: this.nowMs }),
+      writeSnapshot(this.database, directory, {
+        chunkSizeBytesMax: options.chunkSizeBytesMax ?? CHUNK_SIZE_BYTES_MAX_DEFAULT,
+        nowMs: this.nowMs,
+        isAborted: () => this.closed,
+      }),
     );
     this.snapshotsInFlight.add(snapshot);
     try {
@@ -142,7 +146,10 @@ export class StateStore {
     }
   }
 
-  /** Waits for persists and snapshots under way, then closes RocksDB. Committed but unpersisted transactions are dropped. */
+  /**
+   * Waits for persists under way, drops a snapshot under way (at its next batch of entries), then closes RocksDB.
+   * Committed but unpersisted transactions are dropped.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
