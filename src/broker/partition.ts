@@ -2,30 +2,16 @@ import type { Engine, PendingResponse, ProcessingResult, SideEffect } from '../e
 import { DueJobCommands, DueTimerCommands, type JobStreamRegistry } from '../engine/index.js';
 import { TributaryError } from '../errors.js';
 import type { SegmentedLog } from '../log/index.js';
-import {
-  ByteWriter,
-  encodeRecordBatch,
-  type Intent,
-  type Record,
-  type RecordValue,
-  type ValueType,
-} from '../protocol/index.js';
+import { ByteWriter, encodeRecordBatch, type Record } from '../protocol/index.js';
 import type { SnapshotStore, StateStore } from '../state/index.js';
 import type { Clock } from './clock.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { recoverPartition } from './partition-recovery.js';
-import { commandRecord, encodeLogEntry } from './command-records.js';
+import { commandRecord, encodeLogEntry, type CommandFields } from './command-records.js';
 import { awaitingResultRequestId, CommandLimiter, createLimitAlgorithm, isAlwaysAccepted, ResultSlots, type BackpressureConfig, type DurableCommand } from './backpressure/index.js';
 
 /** A command as a client (or a scheduler) writes it, before the partition gives it a position and a timestamp. */
-export interface NewCommand {
-  valueType: ValueType;
-  intent: Intent;
-  key: bigint;
-  value: RecordValue;
-  requestId?: number;
-  requestStreamId?: number;
-}
+export type NewCommand = CommandFields;
 
 /** Where a partition delivers what happens after its records are durable. */
 export interface PartitionListener {
