@@ -102,6 +102,7 @@ func run(args []string) (any, error) {
 	duration := flags.Duration("duration", 5*time.Second, "measurement window")
 	maxJobsActive := flags.Int("max-jobs-active", 1024, "jobs the worker holds at most")
 	concurrency := flags.Int("concurrency", 256, "jobs the worker completes at once (each handler waits for its CompleteJob answer)")
+	timeline := flags.Bool("timeline", false, "add per-second buckets of the window (instances due, p99, max, errors) to the report: where the tail comes from")
 	workerMode := flags.String("worker", "poll", "how the worker gets its jobs: poll (ActivateJobs long polling, the 8.3 client's worker) or stream (StreamActivatedJobs, job push)")
 	_ = flags.Parse(args)
 
@@ -146,6 +147,10 @@ func run(args []string) (any, error) {
 		return err
 	})
 	report := summarize(outcomes, start.Add(*warmup), *duration)
+	if *timeline {
+		report["timeline"] = perSecond(outcomes, start.Add(*warmup), *duration)
+		report["timelineStartUnixMs"] = start.Add(*warmup).UnixMilli()
+	}
 	report["worker"] = *workerMode
 	report["targetRatePerS"] = *rate
 	report["inflightMax"] = *inflightMax
@@ -228,6 +233,31 @@ func summarize(outcomes []outcome, from time.Time, duration time.Duration) map[s
 		"p99Ms":         percentile(latencies, 0.99),
 		"maxMs":         percentile(latencies, 1),
 	}
+}
+
+// perSecond buckets the window's instances by the second they were due in: p99, max and errors of each second,
+// so a tail can be matched to what the broker did then (a snapshot, a garbage collection).
+func perSecond(outcomes []outcome, from time.Time, duration time.Duration) []map[string]any {
+	seconds := int(duration.Seconds())
+	latencies := make([][]float64, seconds)
+	errors := make([]int, seconds)
+	for _, o := range outcomes {
+		second := int(o.scheduled.Sub(from).Seconds())
+		if o.scheduled.Before(from) || second >= seconds {
+			continue
+		}
+		if o.code != codes.OK {
+			errors[second]++
+			continue
+		}
+		latencies[second] = append(latencies[second], float64(o.done.Sub(o.scheduled).Microseconds())/1000)
+	}
+	buckets := make([]map[string]any, seconds)
+	for second, values := range latencies {
+		sort.Float64s(values)
+		buckets[second] = map[string]any{"second": second, "due": len(values) + errors[second], "p99Ms": percentile(values, 0.99), "maxMs": percentile(values, 1), "errors": errors[second]}
+	}
+	return buckets
 }
 
 // percentile by the nearest-rank method; -1 when nothing completed, so that an empty window cannot look fast.

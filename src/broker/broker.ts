@@ -137,8 +137,7 @@ export class Broker {
     if (member === undefined ? this.threads === undefined : member.partitionIds.includes(1)) await this.startSchemaRegistry(dataDirectory);
     await this.startExporters(dataDirectory);
     if (member !== undefined) {
-      this.snapshotTimer = setInterval(() => void this.snapshotAll(), this.config.snapshotPeriodMs);
-      this.snapshotTimer.unref();
+      this.scheduleSnapshots();
       return;
     }
     this.monitoring = await startMonitoringServer({ source: new BrokerMonitoring(this), host: this.config.host, port: this.config.monitoringPort });
@@ -146,8 +145,7 @@ export class Broker {
     this.gateway = new GatewayServer(this.gatewayClient, { host: this.config.host, port: this.config.gatewayPort });
     this.gatewayPort = await this.gateway.start();
     this.client.setAdvertisedPort(this.gatewayPort);
-    this.snapshotTimer = setInterval(() => void this.snapshotAll(), this.config.snapshotPeriodMs);
-    this.snapshotTimer.unref();
+    this.scheduleSnapshots();
     this.logger.info(`Tributary broker ${this.config.nodeId} ready: gateway on ${this.config.host}:${this.gatewayPort}, monitoring on port ${this.monitoringPort}, data in ${dataDirectory}`);
   }
 
@@ -389,14 +387,30 @@ export class Broker {
     return this.directors.get(partitionId);
   }
 
+  /**
+   * The next round of snapshots starts a period after the last one ended, not on a fixed beat: a paced copy of a
+   * large state can take longer than the period, and rounds back to back would keep a share of every partition
+   * thread for good.
+   */
+  private scheduleSnapshots(): void {
+    this.snapshotTimer = setTimeout(() => {
+      void this.snapshotAll().finally(() => {
+        if (!this.stopping) this.scheduleSnapshots();
+      });
+    }, this.config.snapshotPeriodMs);
+    this.snapshotTimer.unref();
+  }
+
   /** Snapshot each partition and compact its log, never past what every exporter has acknowledged. */
   async snapshotAll(): Promise<void> {
     await this.flushExporterPositions();
     for (const partition of this.partitions) {
       if (this.stopping) return;
       const exported = this.exportedPosition(partition);
+      const startedMs = performance.now();
       try {
         await partition.snapshotAndCompact(exported);
+        this.logger.info(`Snapshot of partition ${partition.partitionId} taken in ${Math.round(performance.now() - startedMs)} ms`);
       } catch (error) {
         // A stop drops the snapshot under way (see stop): that is no failure.
         if (!this.stopping) this.logger.error(`Snapshot of partition ${partition.partitionId} failed: ${String(error)}`);
@@ -416,7 +430,7 @@ export class Broker {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     const stopped = this.stopParts();
     await stopped.finally(() => this.lock?.release());
   }

@@ -30,8 +30,7 @@ export class FileChanges {
     while (this.changes.length > 0) {
       const change = this.changes[0];
       if (change.kind === 'delete') {
-        for (const segment of change.segments) await segment.delete();
-        if (this.fsync) await syncDirectory(this.directory);
+        await deleteSegmentFiles(change.segments, this.directory, this.fsync);
       } else {
         await change.segment.truncateFile(change.sizeBytes, this.fsync);
       }
@@ -45,4 +44,10 @@ export class FileChanges {
       if (change.kind === 'delete') await Promise.allSettled(change.segments.map((segment) => segment.close()));
     }
   }
+}
+
+/** Closes and deletes the files of segments in the given order, then makes their removal durable. */
+export async function deleteSegmentFiles(segments: Segment[], directory: string, fsync: boolean): Promise<void> {
+  for (const segment of segments) await segment.delete();
+  if (fsync) await syncDirectory(directory);
 }

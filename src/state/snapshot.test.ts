@@ -103,6 +103,29 @@ describe('snapshots', () => {
     expect(existsSync(`${snapshotDirectory}.tmp`)).toBe(false);
   });
 
+  it('given a snapshot paced to a share of its thread, then it holds the same entries, and the share must be in (0, 1]', async () => {
+    // given a state of several batches of entries (1,000 entries a batch)
+    const store = await openStore(await newDirectory());
+    fill(store, 2_000);
+
+    // when it is copied at a quarter of its thread, and elsewhere at full speed
+    const paced = join(await newDirectory(), 'paced');
+    const full = join(await newDirectory(), 'full');
+    await store.takeSnapshot(paced, { busyFractionMax: 0.25 });
+    await store.takeSnapshot(full, { busyFractionMax: 1 });
+
+    // then both restore to the same state, and a share outside (0, 1] is refused
+    const pacedState = join(await newDirectory(), 'state');
+    const fullState = join(await newDirectory(), 'state');
+    await restoreSnapshot(paced, pacedState);
+    await restoreSnapshot(full, fullState);
+    const pacedStore = await openStore(pacedState);
+    const fullStore = await openStore(fullState);
+    expect(dump(pacedStore).length).toBe(4_000);
+    expect(dump(pacedStore)).toEqual(dump(fullStore));
+    await expect(store.takeSnapshot(join(await newDirectory(), 'zero'), { busyFractionMax: 0 })).rejects.toThrow(/busy fraction/);
+  });
+
   it('holds data and position of one moment while persists go on', async () => {
     // given a counter that every transaction sets to its own position
     const store = await openStore(await newDirectory());
