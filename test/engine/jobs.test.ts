@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DueJobCommands } from '../../src/engine/index.js';
+import { JOB_BATCH_SIZE_BYTES_MAX, jobSizeBoundBytes, jobSizeBytes } from '../../src/engine/behaviors/job-size.js';
+import { parseJson } from '../../src/protocol/index.js';
 import { EngineHarness } from './engine-harness.js';
 
 describe('jobs', () => {
@@ -92,5 +94,38 @@ describe('jobs', () => {
     const push = engine.sideEffects.find((effect) => effect.kind === 'push-job');
     expect(push).toMatchObject({ kind: 'push-job', streamId: 7 });
     expect((push as any).job.variables).toEqual({ pushed: true });
+  });
+
+  it('a job too large for a push gets a MESSAGE_SIZE_EXCEEDED incident instead; one just below the limit is pushed', () => {
+    // given an open job stream, and the fields of a job besides its variables
+    engine.jobStreams.add({ streamId: 7, type: 'work', worker: 'streamer', timeoutMs: 30_000, fetchVariables: [], tenantIds: ['<default>'] });
+    const fieldsBytes = jobSizeBytes({}) - '{}'.length;
+    const payloadFitting = 'x'.repeat(JOB_BATCH_SIZE_BYTES_MAX - fieldsBytes - '{"payload":""}'.length);
+    // when one job is exactly at the limit and one is a byte over it
+    engine.createInstance('one-task', { payload: payloadFitting });
+    const tooLarge = engine.createInstance('one-task', { payload: `${payloadFitting}x` });
+    // then the first is pushed and the second gets the incident, not a push
+    const pushes = engine.sideEffects.filter((effect) => effect.kind === 'push-job');
+    expect(pushes).toHaveLength(1);
+    expect((pushes[0] as any).job.variables.payload).toHaveLength(payloadFitting.length);
+    const incidents = engine.find('INCIDENT', 'CREATED');
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0].value).toMatchObject({ errorType: 'MESSAGE_SIZE_EXCEEDED', processInstanceKey: tooLarge });
+  });
+
+  it('the size bound of stored variables is never below the size of their JSON written out again', () => {
+    // Stored JSON that grows when parsed and written again: exponents written out, escapes, a lone surrogate, bigints.
+    const stored: { [name: string]: string } = {
+      exponents: `[${Array(1000).fill('9e20').join(',')}]`,
+      small: `[${Array(1000).fill('1e-6').join(',')}]`,
+      escaped: `"${'\\u0001'.repeat(100)}"`,
+      surrogate: `"${'\ud800'.repeat(100)}"`,
+      bigints: `[${Array(100).fill('123456789012345678901').join(',')}]`,
+      ['\u0001'.repeat(50)]: 'true',
+    };
+    for (const [name, text] of Object.entries(stored)) {
+      const written = jobSizeBytes({ [name]: parseJson(text) });
+      expect(written, name).toBeLessThanOrEqual(jobSizeBoundBytes(name.length + text.length + 1));
+    }
   });
 });

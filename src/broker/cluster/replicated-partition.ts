@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DueJobCommands, DueTimerCommands, Engine, type ProcessingResult } from '../../engine/index.js';
+import { Engine } from '../../engine/index.js';
 import { TributaryError } from '../../errors.js';
 import type { SegmentedLog } from '../../log/index.js';
-import { ByteWriter, decodeRecordBatch, encodeRecordBatch, peekFirstPosition, type Record } from '../../protocol/index.js';
+import { decodeRecordBatch, peekFirstPosition, type Record } from '../../protocol/index.js';
 import { RaftServer, type RaftEntry, type RaftTransport, type SoftState } from '../../raft/index.js';
 import { SnapshotStore, StateStore, restoreSnapshot } from '../../state/index.js';
-import { awaitingResultRequestId, CommandLimiter, createLimitAlgorithm, isAlwaysAccepted, ResultSlots, type DurableCommand } from '../backpressure/index.js';
-import { commandRecord, encodeLogEntry } from '../command-records.js';
+import type { CommandLimiter } from '../backpressure/index.js';
+import { CommandLoop } from '../command-loop.js';
 import { findEntryIndexForPosition } from '../log-position-search.js';
 import { StateRaftSnapshotStore, type RaftSnapshot } from '../raft-snapshot-store.js';
 import type { NewCommand, PartitionOptions } from '../partition.js';
@@ -27,28 +27,11 @@ export interface ReplicatedPartitionOptions extends PartitionOptions {
 
 export type ReplicaRole = 'LEADER' | 'FOLLOWER';
 
-interface QueuedCommand {
-  command?: NewCommand;
-  acceptedAtMs?: number;
-  leftover?: Record;
-}
-
-/** A processed command waiting for its log entry to commit; proposed is false when it wrote no records. */
-interface AwaitingCommit extends DurableCommand {
-  proposed: boolean;
-  lastPosition: number;
-  result: ProcessingResult;
-}
-
 /** The leader of a term; it processes commands once the no-op entry of its term commits. */
 interface Leadership {
   term: number;
   processing: boolean;
 }
-
-const COMMANDS_PER_TURN_MAX = 256;
-const PENDING_COMMANDS_MAX_DEFAULT = 20_000;
-const TIMER_CHECK_INTERVAL_DEFAULT_MS = 25;
 
 /**
  * One replica of a partition in a cluster. Every replica applies the committed entries of its Raft group to its
@@ -62,10 +45,6 @@ export class ReplicatedPartition {
   private raft!: RaftServer;
   private leadership: Leadership | undefined;
   private softState: SoftState = { role: 'follower', term: 0, leaderId: undefined };
-  private readonly queue: QueuedCommand[] = [];
-  private queueHead = 0;
-  private awaiting: AwaitingCommit[] = [];
-  private drainScheduled = false;
   /** The last record position in the state (on a leader, processed ones included). */
   private appliedPosition: number;
   /** The last record position committed: only this much of the state may reach RocksDB. */
@@ -73,20 +52,12 @@ export class ReplicatedPartition {
   private committedIndexValue = 0;
   /** Commands in applied entries that were not processed yet (follow-ups past a batch bound); a new leader runs them. */
   private unprocessed: Record[] = [];
-  private nextPosition = 1;
-  private readonly writer = new ByteWriter(64 * 1024);
-  private dueJobs: DueJobCommands;
-  private dueTimers: DueTimerCommands;
-  private jobCheckTimer: NodeJS.Timeout | undefined;
-  private timerCheckTimer: NodeJS.Timeout | undefined;
   /** While the state is reopened after stepping down, committed entries wait here. */
   private reloading: RaftEntry[] | undefined;
   private failed: Error | undefined;
   private closed = false;
-  /** The adaptive limit on commands in flight; a new leadership starts with a fresh one. */
-  backpressure: CommandLimiter;
-  /** Settles the limiter's slots, holding those of creations awaiting their result; renewed with the limiter. */
-  private resultSlots: ResultSlots;
+  /** Processes commands while this replica leads; its entries complete in the order Raft commits them. */
+  private readonly loop: CommandLoop;
 
   private raftSnapshots!: StateRaftSnapshotStore;
 
@@ -98,15 +69,18 @@ export class ReplicatedPartition {
   ) {
     this.appliedPosition = store.position;
     this.committedPosition = store.position;
-    this.dueJobs = new DueJobCommands(engine.state.jobs);
-    this.dueTimers = new DueTimerCommands(engine.state.timers, engine.state.messages);
-    this.backpressure = this.newLimiter();
-    this.resultSlots = new ResultSlots(this.backpressure);
-  }
-
-  private newLimiter(): CommandLimiter {
-    const options = this.options;
-    return new CommandLimiter(createLimitAlgorithm(options.backpressure ?? { algorithm: 'aimd', limitMax: options.pendingCommandsMax ?? PENDING_COMMANDS_MAX_DEFAULT }));
+    // The position is set when this replica starts leading (startProcessing).
+    this.loop = new CommandLoop(options, engine, 1, {
+      canProcess: () => this.failed === undefined && !this.closed && this.leadership?.processing === true,
+      write: (payload, lastPosition) => {
+        this.appliedPosition = lastPosition;
+        this.raft.propose(payload).catch(this.onProposalFailed);
+        return 0;
+      },
+      lastEntryIndex: () => 0,
+      // Nothing is flushed here (Raft does that); commands that wrote nothing behind committed ones are answered now.
+      endTurn: () => this.loop.completeUnwritten([]),
+    });
   }
 
   static async open(options: ReplicatedPartitionOptions): Promise<ReplicatedPartition> {
@@ -171,7 +145,12 @@ export class ReplicatedPartition {
   }
 
   get pendingCommandCount(): number {
-    return this.queue.length - this.queueHead + this.awaiting.length;
+    return this.loop.pendingCommandCount;
+  }
+
+  /** The adaptive limit on commands in flight; a new leadership starts with a fresh one. */
+  get backpressure(): CommandLimiter {
+    return this.loop.limiter;
   }
 
   /** Writes a command on the leader; throws NOT_LEADER elsewhere and RESOURCE_EXHAUSTED under back-pressure. */
@@ -181,18 +160,12 @@ export class ReplicatedPartition {
     if (!this.leadership?.processing) {
       throw new TributaryError('NOT_LEADER', `Expected node ${this.options.nodeId} to lead partition ${this.partitionId}, but it does not (leader: ${this.leaderId ?? 'unknown'})`);
     }
-    const alwaysAccepted = isAlwaysAccepted(command);
-    if (!this.backpressure.tryAcquire(alwaysAccepted)) {
-      throw new TributaryError('RESOURCE_EXHAUSTED', `Expected to handle the request, but partition ${this.partitionId} is overloaded (${this.backpressure.limit} commands in flight); retry later`);
-    }
-    // Always-accepted commands take no slot, so none is released (and no latency sampled) when they complete.
-    this.queue.push({ command, acceptedAtMs: alwaysAccepted ? undefined : this.options.clock.nowMs() });
-    this.scheduleDrain();
+    this.loop.admit(command);
   }
 
   /** The request of a creation awaiting its result timed out: its back-pressure slot is free (see ResultSlots). */
   onResultRequestTimedOut(requestId: number): void {
-    this.resultSlots.onTimedOut(requestId, this.options.clock.nowMs());
+    this.loop.onResultRequestTimedOut(requestId);
   }
 
   // ---- roles ----
@@ -210,37 +183,31 @@ export class ReplicatedPartition {
   private startProcessing(): void {
     const leadership = this.leadership!;
     leadership.processing = true;
-    this.nextPosition = this.appliedPosition + 1;
+    const loop = this.loop;
+    loop.resumeAt(this.appliedPosition + 1);
     const processed = this.engine.state.lastProcessedPosition;
-    for (const leftover of this.unprocessed) if (leftover.position > processed) this.queue.push({ leftover });
+    for (const leftover of this.unprocessed) if (leftover.position > processed) loop.enqueueLeftover(leftover);
     this.unprocessed = [];
-    for (const repair of this.engine.repairCommands()) this.queue.push({ command: repair });
-    this.startChecks();
-    this.scheduleDrain();
+    for (const repair of this.engine.repairCommands()) loop.enqueueOwn(repair);
+    loop.startDueChecks();
+    loop.scheduleDrain();
     this.options.onRoleChange(this);
   }
 
   private stepDown(): void {
     const wasProcessing = this.leadership?.processing === true;
     this.leadership = undefined;
-    this.stopChecks();
+    this.loop.stopDueChecks();
     const error = new TributaryError('LEADER_CHANGED', `Node ${this.options.nodeId} stopped leading partition ${this.partitionId} before the command committed`);
-    for (let index = this.queueHead; index < this.queue.length; index++) this.failRequest(this.queue[index], error);
-    this.queue.length = 0;
-    this.queueHead = 0;
-    for (const item of this.awaiting) for (const response of item.result.responses) this.options.onRequestFailed(response.requestId, error);
-    this.awaiting = [];
-    this.backpressure = this.newLimiter();
-    this.resultSlots = new ResultSlots(this.backpressure);
+    this.loop.abandon(error, this.failRequest);
+    this.loop.renewAdmission();
     if (wasProcessing) {
       this.options.onRoleChange(this);
       void this.reloadCommittedState();
     }
   }
 
-  private failRequest(item: QueuedCommand, error: TributaryError): void {
-    if (item.command?.requestId !== undefined) this.options.onRequestFailed(item.command.requestId, error);
-  }
+  private readonly failRequest = (requestId: number, error: TributaryError): void => this.options.onRequestFailed(requestId, error);
 
   /** Drops processed but uncommitted changes: RocksDB holds committed ones only, the log has the rest. */
   private async reloadCommittedState(): Promise<void> {
@@ -260,8 +227,7 @@ export class ReplicatedPartition {
   private useState(store: StateStore): void {
     this.store = store;
     this.engine = newEngine(this.options, store);
-    this.dueJobs = new DueJobCommands(this.engine.state.jobs);
-    this.dueTimers = new DueTimerCommands(this.engine.state.timers, this.engine.state.messages);
+    this.loop.useEngine(this.engine);
     this.appliedPosition = store.position;
     this.committedPosition = store.position;
     this.unprocessed = [];
@@ -334,101 +300,25 @@ export class ReplicatedPartition {
 
   /** This leader's own entry committed: its command's answers, side effects and records go out now. */
   private completeOwnEntry(entry: RaftEntry, committed: Record[]): void {
-    this.completeUnproposed(committed);
-    const item = this.awaiting.shift();
+    const loop = this.loop;
+    // Commands that wrote nothing are answered as soon as everything before them is.
+    loop.completeUnwritten(committed);
+    const item = loop.shiftAwaiting();
     const firstPosition = peekFirstPosition(toBuffer(entry.payload));
-    if (item === undefined || !item.proposed || item.result.records[0].position !== firstPosition) {
+    if (item === undefined || !item.written || item.result.records[0].position !== firstPosition) {
       this.fail(new Error(`Partition ${this.partitionId} committed entry ${entry.index} at position ${firstPosition}, which is not the next one it proposed`));
       return;
     }
     this.committedPosition = item.lastPosition;
-    this.complete(item, committed);
-    this.completeUnproposed(committed);
-  }
-
-  /** Commands that wrote nothing are answered as soon as everything before them is. */
-  private completeUnproposed(committed: Record[]): void {
-    while (this.awaiting.length > 0 && !this.awaiting[0].proposed) this.complete(this.awaiting.shift()!, committed);
-  }
-
-  private complete(item: AwaitingCommit, committed: Record[]): void {
-    this.resultSlots.onDurable(item, item.result, this.options.clock.nowMs());
-    for (const record of item.result.records) committed.push(record);
-    for (const response of item.result.responses) this.options.listener.onResponse(response);
-    for (const effect of item.result.sideEffects) this.options.listener.onSideEffect(effect);
-  }
-
-  // ---- processing (leader) ----
-
-  private scheduleDrain(): void {
-    if (this.drainScheduled || this.closed) return;
-    this.drainScheduled = true;
-    setImmediate(() => this.drain());
-  }
-
-  private drain(): void {
-    this.drainScheduled = false;
-    if (this.failed || this.closed || !this.leadership?.processing) return;
-    let processed = 0;
-    while (this.queueHead < this.queue.length && processed < COMMANDS_PER_TURN_MAX && this.leadership?.processing) {
-      const item = this.queue[this.queueHead];
-      this.queue[this.queueHead++] = undefined as unknown as QueuedCommand;
-      this.processItem(item);
-      processed++;
-    }
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-    if (this.queueHead < this.queue.length) this.scheduleDrain();
-    const committed: Record[] = [];
-    this.completeUnproposed(committed);
-  }
-
-  private processItem(item: QueuedCommand): void {
-    const encode = (records: Record[]): Buffer => encodeLogEntry(records, this.writer);
-    const result = item.command
-      ? this.engine.processCommand(commandRecord(this.partitionId, this.nextPosition, this.options.clock.nowMs(), item.command), { isNew: true, nextPosition: this.nextPosition + 1, encode })
-      : this.engine.processCommand(item.leftover!, { isNew: false, nextPosition: this.nextPosition, encode });
-    const proposed = result.records.length > 0;
-    if (proposed) {
-      const payload = result.payload ?? encodeRecordBatch(result.records, this.writer);
-      this.nextPosition = result.records[result.records.length - 1].position + 1;
-      this.appliedPosition = this.nextPosition - 1;
-      this.raft.propose(payload).catch((error: Error) => this.onProposalFailed(error));
-    }
-    this.awaiting.push({ proposed, lastPosition: this.nextPosition - 1, result, acceptedAtMs: item.acceptedAtMs, awaitingResultRequestId: awaitingResultRequestId(item.command) });
-    if (result.leftoverCommands.length > 0) {
-      this.queue.splice(this.queueHead, 0, ...result.leftoverCommands.map((leftover) => ({ leftover })));
-    }
+    loop.complete(item, committed);
+    loop.completeUnwritten(committed);
   }
 
   /** A proposal that cannot commit under this leadership: the changes after it are invalid too, so step down. */
-  private onProposalFailed(_error: Error): void {
+  private readonly onProposalFailed = (): void => {
     if (this.closed || this.leadership === undefined) return;
     this.stepDown();
-  }
-
-
-  private startChecks(): void {
-    this.jobCheckTimer = setInterval(() => this.checkDue(this.dueJobs.collect(this.options.clock.nowMs()).map((due) => ({ valueType: 'JOB' as const, intent: due.intent, key: due.key }))), this.options.jobCheckIntervalMs ?? 1000);
-    this.jobCheckTimer.unref();
-    this.timerCheckTimer = setInterval(() => this.checkDue(this.dueTimers.collect(this.options.clock.nowMs())), this.options.timerCheckIntervalMs ?? TIMER_CHECK_INTERVAL_DEFAULT_MS);
-    this.timerCheckTimer.unref();
-  }
-
-  private checkDue(due: readonly Pick<NewCommand, 'valueType' | 'intent' | 'key'>[]): void {
-    if (this.failed || this.closed || !this.leadership?.processing || due.length === 0) return;
-    for (const command of due) this.queue.push({ command: { valueType: command.valueType, intent: command.intent, key: command.key, value: {} } });
-    this.scheduleDrain();
-  }
-
-  private stopChecks(): void {
-    if (this.jobCheckTimer) clearInterval(this.jobCheckTimer);
-    if (this.timerCheckTimer) clearInterval(this.timerCheckTimer);
-    this.jobCheckTimer = undefined;
-    this.timerCheckTimer = undefined;
-  }
+  };
 
   // ---- snapshots, failure, shutdown ----
 
@@ -456,19 +346,16 @@ export class ReplicatedPartition {
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = error;
-    this.stopChecks();
+    this.loop.stopDueChecks();
     this.options.listener.onFailure(error);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopChecks();
+    this.loop.stopDueChecks();
     await this.raft.close();
-    const error = new TributaryError('SHUTTING_DOWN', `Partition ${this.partitionId} is shutting down`);
-    for (let index = this.queueHead; index < this.queue.length; index++) this.failRequest(this.queue[index], error);
-    for (const item of this.awaiting) for (const response of item.result.responses) this.options.onRequestFailed(response.requestId, error);
-    this.awaiting = [];
+    this.loop.abandon(new TributaryError('SHUTTING_DOWN', `Partition ${this.partitionId} is shutting down`), this.failRequest);
     // Only committed transactions reach RocksDB: persist them, drop the rest.
     if (this.reloading === undefined) await this.store.persist(this.committedPosition).catch(() => undefined);
     await this.store.close();

@@ -5,11 +5,14 @@ import type { ElementContext } from '../context.js';
 import type { JobStreamRegistry } from '../job-streams.js';
 import type { Writers } from '../writers.js';
 import type { IncidentBehavior } from './incident-behavior.js';
-import { JOB_BATCH_SIZE_BYTES_MAX, jobSizeBytes, raiseJobTooLarge } from './job-size.js';
+import { jobTooLarge, raiseJobTooLarge } from './job-size.js';
 import type { VariableBehavior } from './variable-behavior.js';
 
 /** Creates jobs for job-based elements and hands activatable jobs to job streams or to waiting pollers. */
 export class JobBehavior {
+  /** Reused by every offer (one at a time): what collecting a pushed job's variables read, to bound their size. */
+  private readonly collected = { storedChars: 0 };
+
   constructor(
     private readonly state: ReadonlyEngineState,
     private readonly writers: Writers,
@@ -51,8 +54,10 @@ export class JobBehavior {
       this.writers.sideEffect({ kind: 'jobs-available', jobType: job.type });
       return;
     }
-    const variables = this.state.variables.collectVisible(job.elementInstanceKey, stream.fetchVariables);
-    if (jobSizeBytes(variables) > JOB_BATCH_SIZE_BYTES_MAX) {
+    const collected = this.collected;
+    collected.storedChars = 0;
+    const variables = this.state.variables.collectVisible(job.elementInstanceKey, stream.fetchVariables, collected);
+    if (jobTooLarge(variables, collected.storedChars)) {
       raiseJobTooLarge(jobKey, job, this.incidents);
       return;
     }

@@ -16,6 +16,27 @@ export function jobSizeBytes(variables: { [name: string]: unknown }): number {
 }
 
 /**
+ * The JSON of parsed variables is at most this many times the characters they were stored in: a number token of one
+ * character or more is written in at most 25 (1e20 is written out in full), a string character in at most 6 (an
+ * escape), and a variable's quotes, colon and comma in its one extra counted character (see CollectedChars).
+ */
+const STORED_CHARS_GROWTH_MAX = 25;
+
+/** At least jobSizeBytes of variables whose stored names and JSON text took storedChars, found without writing them. */
+export function jobSizeBoundBytes(storedChars: number): number {
+  return STORED_CHARS_GROWTH_MAX * storedChars + '{}'.length + JOB_FIELDS_SIZE_BYTES;
+}
+
+/**
+ * Whether a job with these variables is too large for any batch. Writing their JSON only to measure it costs about
+ * as much as the push itself, so it is written only when the bound from what was read could pass the limit.
+ */
+export function jobTooLarge(variables: { [name: string]: unknown }, storedChars: number): boolean {
+  if (jobSizeBoundBytes(storedChars) <= JOB_BATCH_SIZE_BYTES_MAX) return false;
+  return jobSizeBytes(variables) > JOB_BATCH_SIZE_BYTES_MAX;
+}
+
+/**
  * A MESSAGE_SIZE_EXCEEDED incident on a job no batch (and no job stream) could carry; the incident takes the job out
  * of activation until it is resolved (after the variables were made smaller, or with a worker that fetches fewer).
  */

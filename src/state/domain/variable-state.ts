@@ -8,14 +8,22 @@ export interface StoredVariable {
   value: string;
 }
 
+/**
+ * Counts what collectVisible read, as stored: the characters of each collected variable's name and JSON text, plus
+ * one per variable. It bounds the size of the document's JSON without writing it (see jobSizeBoundBytes).
+ */
+export interface CollectedChars {
+  storedChars: number;
+}
+
 export interface ReadonlyVariableState {
   getLocal(scopeKey: bigint, name: string): StoredVariable | undefined;
   /** The nearest variable of that name, looking from the scope up to the process instance. */
   findVisible(scopeKey: bigint, name: string): { scopeKey: bigint; variable: StoredVariable } | undefined;
   /** The value of the nearest variable of that name, parsed; undefined when there is none. */
   getVisibleValue(scopeKey: bigint, name: string): unknown;
-  /** Every variable visible from the scope, nearest first wins, parsed. */
-  collectVisible(scopeKey: bigint, names?: readonly string[]): { [name: string]: unknown };
+  /** Every variable visible from the scope, nearest first wins, parsed; counted into collected when given. */
+  collectVisible(scopeKey: bigint, names?: readonly string[], collected?: CollectedChars): { [name: string]: unknown };
   forEachLocal(scopeKey: bigint, visitor: (name: string, variable: StoredVariable) => void): void;
   getParentScope(scopeKey: bigint): bigint | undefined;
 }
@@ -53,19 +61,23 @@ export class VariableState implements ReadonlyVariableState {
     return found ? parseJson(found.variable.value) : undefined;
   }
 
-  collectVisible(scopeKey: bigint, names?: readonly string[]): { [name: string]: unknown } {
+  collectVisible(scopeKey: bigint, names?: readonly string[], collected?: CollectedChars): { [name: string]: unknown } {
     const document: { [name: string]: unknown } = {};
     if (names && names.length > 0) {
       for (const name of names) {
         const found = this.findVisible(scopeKey, name);
-        if (found) document[name] = parseJson(found.variable.value);
+        if (!found) continue;
+        document[name] = parseJson(found.variable.value);
+        if (collected) collected.storedChars += name.length + found.variable.value.length + 1;
       }
       return document;
     }
     let scope: bigint | undefined = scopeKey;
     for (let depth = 0; scope !== undefined && scope >= 0n && depth < SCOPE_DEPTH_MAX; depth++) {
       this.forEachLocal(scope, (name, variable) => {
-        if (!(name in document)) document[name] = parseJson(variable.value);
+        if (name in document) return;
+        document[name] = parseJson(variable.value);
+        if (collected) collected.storedChars += name.length + variable.value.length + 1;
       });
       scope = this.parents.get(scope);
     }
