@@ -1,5 +1,8 @@
 // Turns the results into bench/RESULTS.md: machine facts, each target against what was measured, then every
 // scenario's figures as median (min to max) over its repeats, the CPU each process used, and the profile.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchDirectory } from './paths.mjs';
 import { round } from './stats.mjs';
 
 const MIB_PER_GB = 1000 ** 3 / 2 ** 20;
@@ -332,6 +335,8 @@ export function renderResults(results) {
     '',
     profileSection(scenarios.profile),
     '',
+    // Written by hand (what the measurements led to), so it survives each run's regeneration of this file.
+    readFileSync(join(benchDirectory, 'what-changed.md'), 'utf8'),
   ].join('\n');
 }
 

@@ -129,17 +129,30 @@ describe('JsonLinesExporter', () => {
     expect(positions).toEqual([1, 2, 3]);
   });
 
-  test('cuts a torn last line left by a crash when it opens, and appends after the intact lines', async () => {
-    // given a file whose last write was cut short
+  // A plain exporter cuts the torn tail itself when it opens; shared exporters leave that to cutTornJsonLinesTail, run
+  // once before any of them opens (and harmless on a file that does not exist yet).
+  test.each<[reopenedBy: string, cutBeforeOpen: (file: string) => Promise<void>, shared: boolean]>([
+    ['a plain exporter', async () => {}, false],
+    [
+      'a shared exporter after cutTornJsonLinesTail',
+      async (file) => {
+        await cutTornJsonLinesTail(file);
+        await cutTornJsonLinesTail(path.join(folder, 'missing.jsonl'));
+      },
+      true,
+    ],
+  ])('given a file whose last line a crash tore, when %s opens it and appends, then the new line follows the intact lines', async (_reopenedBy, cutBeforeOpen, shared) => {
+    // given
     const file = path.join(folder, 'records.jsonl');
-    const exporter = new JsonLinesExporter({ file });
-    await exporter.open(contextRecording([]));
-    await exporter.export([jobCreated(1)]);
-    await exporter.close();
+    const first = new JsonLinesExporter({ file });
+    await first.open(contextRecording([]));
+    await first.export([jobCreated(1)]);
+    await first.close();
     await writeFile(file, '{"partitionId":1,"value":{"ty', { flag: 'a' });
 
     // when
-    const reopened = new JsonLinesExporter({ file });
+    await cutBeforeOpen(file);
+    const reopened = new JsonLinesExporter({ file, shared });
     await reopened.open(contextRecording([]));
     await reopened.export([jobCreated(2)]);
     await reopened.close();
@@ -177,28 +190,6 @@ describe('JsonLinesExporter', () => {
     const positions = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line).position);
     expect(acknowledged.at(-1)).toBe(30_000);
     expect(positions).toEqual(Array.from({ length: 30_000 }, (_, index) => index + 1));
-  });
-
-  test('given a shared file with a torn last line, cutTornJsonLinesTail cuts it once and shared exporters append after the intact lines', async () => {
-    // given
-    const file = path.join(folder, 'records.jsonl');
-    const first = new JsonLinesExporter({ file });
-    await first.open(contextRecording([]));
-    await first.export([jobCreated(1)]);
-    await first.close();
-    await writeFile(file, '{"partitionId":1,"value":{"ty', { flag: 'a' });
-
-    // when
-    await cutTornJsonLinesTail(file);
-    await cutTornJsonLinesTail(path.join(folder, 'missing.jsonl'));
-    const shared = new JsonLinesExporter({ file, shared: true });
-    await shared.open(contextRecording([]));
-    await shared.export([jobCreated(2)]);
-    await shared.close();
-
-    // then
-    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
-    expect(lines.map((line) => JSON.parse(line).position)).toEqual([1, 2]);
   });
 
   test('writes a large batch in chunks, all lines intact', async () => {
