@@ -4,12 +4,36 @@ import { BrokerProcess, type ExportedRecord } from './broker-process.js';
 /** Raft ticks in cluster tests: elections within a second, so failover is quick to observe. */
 const RAFT_TICK_MS = 50;
 
+/** Starting a cluster again when a picked port was taken meanwhile: three tries, then the error stands. */
+const START_ATTEMPTS_MAX = 3;
+
+interface ClusterOptions {
+  size: number;
+  partitions: number;
+  replicationFactor: number;
+  args?: string[];
+}
+
 /** A cluster of real broker processes on loopback, each with its own data directory and JSON-lines export. */
 export class ClusterProcesses {
   private constructor(readonly brokers: BrokerProcess[]) {}
 
-  /** Starts size brokers, every partition replicated on replicationFactor of them. */
-  static async start(options: { size: number; partitions: number; replicationFactor: number; args?: string[] }): Promise<ClusterProcesses> {
+  /**
+   * Starts size brokers, every partition replicated on replicationFactor of them. The internal ports are picked
+   * before any broker binds them (each broker's contact points name them all), so another process can take one in
+   * between: then the whole cluster starts again on fresh ports.
+   */
+  static async start(options: ClusterOptions): Promise<ClusterProcesses> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ClusterProcesses.startOnFreshPorts(options);
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS_MAX || !/EADDRINUSE|address already in use/i.test(String(error))) throw error;
+      }
+    }
+  }
+
+  private static async startOnFreshPorts(options: ClusterOptions): Promise<ClusterProcesses> {
     const internalPorts = await freePorts(options.size);
     const contactPoints = internalPorts.map((port) => `127.0.0.1:${port}`).join(',');
     const brokers: BrokerProcess[] = [];
