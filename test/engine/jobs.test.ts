@@ -113,6 +113,28 @@ describe('jobs', () => {
     expect(incidents[0].value).toMatchObject({ errorType: 'MESSAGE_SIZE_EXCEEDED', processInstanceKey: tooLarge });
   });
 
+  it('an activation fills its batch up to the size limit exactly: one job more than fits is left for the next, marked truncated', () => {
+    // given a small job (whose size bound is above its size) and two large ones that, with it and the job of
+    // beforeEach, fill the batch exactly, then one more small job
+    const fieldsBytes = jobSizeBytes({}) - '{}'.length;
+    const small = engine.createInstance('one-task', { n: 1 });
+    const room = JOB_BATCH_SIZE_BYTES_MAX - jobSizeBytes({}) - jobSizeBytes({ n: 1 });
+    const payloadOf = (bytes: number) => 'x'.repeat(bytes - fieldsBytes - '{"payload":""}'.length);
+    const first = engine.createInstance('one-task', { payload: payloadOf(Math.floor(room / 2)) });
+    const second = engine.createInstance('one-task', { payload: payloadOf(room - Math.floor(room / 2)) });
+    engine.createInstance('one-task', { n: 2 });
+
+    // when activating all of them, then again
+    const batch = engine.activateJobs('work', 10).value as any;
+    const rest = engine.activateJobs('work', 10).value as any;
+
+    // then the first batch holds every job up to the limit, and the last comes next
+    expect(batch.jobs.map((job: any) => job.processInstanceKey)).toEqual([instanceKey, small, first, second]);
+    expect(batch.truncated).toBe(true);
+    expect(rest.jobKeys).toHaveLength(1);
+    expect(rest.truncated).toBe(false);
+  });
+
   it('the size bound of stored variables is never below the size of their JSON written out again', () => {
     // Stored JSON that grows when parsed and written again: exponents written out, escapes, a lone surrogate, bigints.
     const stored: { [name: string]: string } = {

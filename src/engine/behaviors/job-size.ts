@@ -27,13 +27,43 @@ export function jobSizeBoundBytes(storedChars: number): number {
   return STORED_CHARS_GROWTH_MAX * storedChars + '{}'.length + JOB_FIELDS_SIZE_BYTES;
 }
 
+/** Where a job goes in a batch being filled: in it, not in it because the batch is full, or in no batch at all. */
+export type JobFit = 'fits' | 'batch-full' | 'too-large';
+
 /**
- * Whether a job with these variables is too large for any batch. Writing their JSON only to measure it costs about
- * as much as the push itself, so it is written only when the bound from what was read could pass the limit.
+ * Fills one batch up to JOB_BATCH_SIZE_BYTES_MAX with the same decisions as measuring every job's JSON, but writing
+ * that JSON (about as costly as the activation itself) only once the bounds from what was read could pass the limit:
+ * until then the exact sizes are known to fit. From then on every job is measured, and those already taken once.
  */
+export class BatchSize {
+  private boundBytes = 0;
+  private exactBytes: number | undefined;
+  private readonly unmeasured: Array<{ [name: string]: unknown }> = [];
+  private jobCount = 0;
+
+  /** Takes the job when it fits (storedChars: what collecting its variables read, see CollectedChars). */
+  add(variables: { [name: string]: unknown }, storedChars: number): JobFit {
+    const boundBytes = jobSizeBoundBytes(storedChars);
+    if (this.exactBytes === undefined && this.boundBytes + boundBytes <= JOB_BATCH_SIZE_BYTES_MAX) {
+      this.boundBytes += boundBytes;
+      this.unmeasured.push(variables);
+      this.jobCount++;
+      return 'fits';
+    }
+    const sizeBytes = jobSizeBytes(variables);
+    if (sizeBytes > JOB_BATCH_SIZE_BYTES_MAX) return 'too-large';
+    this.exactBytes ??= this.unmeasured.reduce((sum, taken) => sum + jobSizeBytes(taken), 0);
+    this.unmeasured.length = 0;
+    if (this.exactBytes + sizeBytes > JOB_BATCH_SIZE_BYTES_MAX && this.jobCount > 0) return 'batch-full';
+    this.exactBytes += sizeBytes;
+    this.jobCount++;
+    return 'fits';
+  }
+}
+
+/** Whether a job with these variables is too large for any batch: a pushed job is a batch of one. */
 export function jobTooLarge(variables: { [name: string]: unknown }, storedChars: number): boolean {
-  if (jobSizeBoundBytes(storedChars) <= JOB_BATCH_SIZE_BYTES_MAX) return false;
-  return jobSizeBytes(variables) > JOB_BATCH_SIZE_BYTES_MAX;
+  return new BatchSize().add(variables, storedChars) === 'too-large';
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DEFAULT_TENANT_ID, type JobBatchRecordValue, type JobRecordValue, type Record } from '../../../protocol/index.js';
-import { JOB_BATCH_SIZE_BYTES_MAX, jobSizeBytes, raiseJobTooLarge } from '../../behaviors/index.js';
+import { BatchSize, JOB_BATCH_SIZE_BYTES_MAX, raiseJobTooLarge } from '../../behaviors/index.js';
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
 
 export { JOB_BATCH_SIZE_BYTES_MAX };
@@ -32,22 +32,23 @@ export class JobBatchActivateProcessor implements CommandProcessor {
     const jobKeys: bigint[] = [];
     const jobs: JobRecordValue[] = [];
     const tooLarge: [bigint, JobRecordValue][] = [];
-    let sizeBytes = 0;
+    const batchSize = new BatchSize();
+    const collected = { storedChars: 0 };
     let truncated = false;
     context.state.jobs.forEachActivatable(request.type, (jobKey, job) => {
       if (!tenantIds.includes(job.value.tenantId)) return true;
-      const variables = context.state.variables.collectVisible(job.value.elementInstanceKey, request.variables ?? []);
-      const sizeOfJobBytes = jobSizeBytes(variables);
+      collected.storedChars = 0;
+      const variables = context.state.variables.collectVisible(job.value.elementInstanceKey, request.variables ?? [], collected);
+      const fit = batchSize.add(variables, collected.storedChars);
       // A job that no batch could carry would block its type forever: it gets an incident instead, as in Zeebe.
-      if (sizeOfJobBytes > JOB_BATCH_SIZE_BYTES_MAX) {
+      if (fit === 'too-large') {
         tooLarge.push([jobKey, job.value]);
         return tooLarge.length < TOO_LARGE_JOBS_PER_ACTIVATION_MAX;
       }
-      if (sizeBytes + sizeOfJobBytes > JOB_BATCH_SIZE_BYTES_MAX && jobKeys.length > 0) {
+      if (fit === 'batch-full') {
         truncated = true;
         return false;
       }
-      sizeBytes += sizeOfJobBytes;
       jobKeys.push(jobKey);
       jobs.push({ ...job.value, worker: request.worker, deadline: nowMs + request.timeout, timeout: request.timeout, variables });
       return jobKeys.length < request.maxJobsToActivate;
