@@ -23,6 +23,7 @@ import { findEntryIndexForPosition } from './log-position-search.js';
 import { MetricsRegistry } from './metrics.js';
 import { BrokerMonitoring } from './broker-monitoring.js';
 import { Partition, type PartitionListener } from './partition.js';
+import { partitionSettingsOf, type PartitionSettings } from './partition-settings.js';
 import type { BrokerPartition } from './broker-partition.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { ClusterBrokerClient, type RoutedReplica } from './cluster/cluster-broker-client.js';
@@ -83,12 +84,18 @@ export class Broker {
   monitoringPort = 0;
   /** The port of the built-in schema registry, 0 when it is not served. */
   schemaRegistryPort = 0;
+  /**
+   * Every partition's settings, for all the ways a partition runs: opened here (alone, or on a partition thread,
+   * whose broker gets the whole configuration and builds them the same way) or as a cluster's replica.
+   */
+  private readonly partitionSettings: PartitionSettings;
 
   constructor(
     readonly config: BrokerConfig,
     private readonly logger: BrokerLogger = consoleLogger,
     private readonly clock: Clock = systemClock,
   ) {
+    this.partitionSettings = partitionSettingsOf(config);
     this.client = new LocalBrokerClient(new RoundRobinJobStreams(), { nodeId: config.nodeId, host: config.host, port: config.gatewayPort });
   }
 
@@ -201,12 +208,7 @@ export class Broker {
       partitionCount: this.config.partitionCount,
       dataDirectory,
       clock: this.clock,
-      fsync: this.config.fsync,
-      pendingCommandsMax: this.config.pendingCommandsMax,
-      segmentSizeBytesMax: this.config.segmentSizeBytesMax,
-      allowUnknownCalledProcess: this.config.allowUnknownCalledProcess,
-      backpressure: this.config.backpressure,
-      idempotencyWindowMs: this.config.idempotencyWindowMs,
+      settings: this.partitionSettings,
       jobStreams: this.client.jobStreams,
       local: this.client,
       gatewayAddress: () => ({ host: this.config.host, port: this.gatewayPort }),
@@ -255,12 +257,7 @@ export class Broker {
       clock: this.clock,
       jobStreams: this.client.jobStreams,
       partitionCount: this.config.partitionCount,
-      fsync: this.config.fsync,
-      pendingCommandsMax: this.config.pendingCommandsMax,
-      backpressure: this.config.backpressure,
-      idempotencyWindowMs: this.config.idempotencyWindowMs,
-      allowUnknownCalledProcess: this.config.allowUnknownCalledProcess,
-      segmentSizeBytesMax: this.config.segmentSizeBytesMax,
+      settings: this.partitionSettings,
       listener: this.partitionListener(partitionId, () => opened.partition),
     }).then((partition) => (opened.partition = partition));
   }

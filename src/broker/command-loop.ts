@@ -24,7 +24,7 @@ export interface CommandDurability {
   endTurn(processed: number): void;
 }
 
-export type CommandLoopOptions = Pick<PartitionOptions, 'partitionId' | 'clock' | 'listener' | 'backpressure' | 'pendingCommandsMax' | 'jobCheckIntervalMs' | 'timerCheckIntervalMs'>;
+export type CommandLoopOptions = Pick<PartitionOptions, 'partitionId' | 'clock' | 'listener' | 'settings' | 'jobCheckIntervalMs' | 'timerCheckIntervalMs'>;
 
 /** A processed command waiting for its records to become durable (or committed). */
 export interface AwaitingDurability extends DurableCommand {
@@ -48,7 +48,6 @@ interface QueuedCommand {
 const COMMANDS_PER_TURN_MAX = 256;
 /** The processed head of the queue is cut off once it is this long and more than half the queue. */
 const QUEUE_HEAD_COMPACT_MIN = 1024;
-const PENDING_COMMANDS_MAX_DEFAULT = 20_000;
 const JOB_CHECK_INTERVAL_DEFAULT_MS = 1000;
 /** Timers fire within tens of milliseconds of their due date. */
 const TIMER_CHECK_INTERVAL_DEFAULT_MS = 25;
@@ -104,8 +103,8 @@ export class CommandLoop {
 
   /** A fresh limit and fresh held slots: a new leader does not inherit the load its predecessor measured. */
   renewAdmission(): void {
-    const options = this.options;
-    this.limiterValue = new CommandLimiter(createLimitAlgorithm(options.backpressure ?? { algorithm: 'aimd', limitMax: options.pendingCommandsMax ?? PENDING_COMMANDS_MAX_DEFAULT }));
+    const { backpressure, pendingCommandsMax } = this.options.settings;
+    this.limiterValue = new CommandLimiter(createLimitAlgorithm(backpressure ?? { algorithm: 'aimd', limitMax: pendingCommandsMax }));
     this.resultSlots = new ResultSlots(this.limiterValue);
   }
 

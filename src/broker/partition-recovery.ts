@@ -6,6 +6,7 @@ import { SegmentedLog } from '../log/index.js';
 import { decodeRecordBatch, peekFirstPosition, type Record } from '../protocol/index.js';
 import { SnapshotStore, StateStore, restoreSnapshot } from '../state/index.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
+import type { PartitionSettings } from './partition-settings.js';
 
 export interface RecoveredPartition {
   log: SegmentedLog;
@@ -18,21 +19,19 @@ export interface RecoveredPartition {
   unprocessedCommands: Record[];
 }
 
-export interface RecoveryOptions {
+/** What a partition's engine is made from: the same for a broker's own partition and a cluster's replica. */
+export interface PartitionEngineOptions {
   partitionId: number;
-  directory: string;
-  fsync: boolean;
-  /** Log segment size; small segments let tests see compaction. */
-  segmentSizeBytesMax?: number;
   jobStreams: JobStreamRegistry;
   /** Partitions in the cluster: messages live on the partition their correlation key hashes to. */
   partitionCount?: number;
+  settings: PartitionSettings;
+}
+
+export interface RecoveryOptions extends PartitionEngineOptions {
+  directory: string;
   /** Wall clock for snapshot metadata only. */
   nowMs: () => number;
-  /** How long the engine remembers an idempotency key of a process instance creation. */
-  idempotencyWindowMs?: number;
-  /** Accept deploying call activities of processes deployed nowhere, as Zeebe does (see BrokerConfig). */
-  allowUnknownCalledProcess?: boolean;
 }
 
 /**
@@ -41,7 +40,8 @@ export interface RecoveryOptions {
  * snapshot first.
  */
 export async function recoverPartition(options: RecoveryOptions): Promise<RecoveredPartition> {
-  const log = await SegmentedLog.open({ directory: join(options.directory, 'log'), fsync: options.fsync, segmentSizeBytesMax: options.segmentSizeBytesMax });
+  const { fsync, segmentSizeBytesMax } = options.settings;
+  const log = await SegmentedLog.open({ directory: join(options.directory, 'log'), fsync, segmentSizeBytesMax });
   const snapshots = new SnapshotStore({ dataDirectory: options.directory });
   const stateDirectory = join(options.directory, 'state');
   if (!existsSync(stateDirectory)) {
@@ -49,17 +49,23 @@ export async function recoverPartition(options: RecoveryOptions): Promise<Recove
     if (latest) await restoreSnapshot(latest.directory, stateDirectory);
   }
   const store = await openStateCoveringLog(log, snapshots, stateDirectory, options.nowMs);
-  const engine = new Engine({
+  const engine = newPartitionEngine(options, store);
+  const { nextPosition, unprocessedCommands } = replayLog(log, store, engine);
+  await store.persist(store.position);
+  return { log, store, snapshots, engine, nextPosition, unprocessedCommands };
+}
+
+/** The engine of a partition over its state, configured by the partition's settings. */
+export function newPartitionEngine(options: PartitionEngineOptions, store: StateStore): Engine {
+  const { idempotencyWindowMs, allowUnknownCalledProcess } = options.settings;
+  return new Engine({
     partitionId: options.partitionId,
     partitionCount: options.partitionCount,
     store,
     jobStreams: options.jobStreams,
-    idempotencyWindowMs: options.idempotencyWindowMs,
-    allowUnknownCalledProcess: options.allowUnknownCalledProcess,
+    idempotencyWindowMs,
+    allowUnknownCalledProcess,
   });
-  const { nextPosition, unprocessedCommands } = replayLog(log, store, engine);
-  await store.persist(store.position);
-  return { log, store, snapshots, engine, nextPosition, unprocessedCommands };
 }
 
 /**

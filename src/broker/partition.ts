@@ -7,8 +7,9 @@ import type { Clock } from './clock.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { recoverPartition } from './partition-recovery.js';
 import type { CommandFields } from './command-records.js';
-import type { BackpressureConfig, CommandLimiter } from './backpressure/index.js';
+import type { CommandLimiter } from './backpressure/index.js';
 import { CommandLoop } from './command-loop.js';
+import type { PartitionSettings } from './partition-settings.js';
 
 /** A command as a client (or a scheduler) writes it, before the partition gives it a position and a timestamp. */
 export type NewCommand = CommandFields;
@@ -28,22 +29,14 @@ export interface PartitionOptions {
   clock: Clock;
   jobStreams: JobStreamRegistry;
   listener: PartitionListener;
-  fsync?: boolean;
-  segmentSizeBytesMax?: number;
-  /** Back-pressure: the most commands in flight (accepted, not yet answered) the adaptive limit may grow to. */
-  pendingCommandsMax?: number;
-  /** How the limit on commands in flight adapts; AIMD up to pendingCommandsMax when left out. */
-  backpressure?: BackpressureConfig;
-  /** How often due jobs (timeouts, back-offs) are looked for. */
-  jobCheckIntervalMs?: number;
+  /** The broker's settings for its partitions, whole (see partitionSettingsOf). */
+  settings: PartitionSettings;
   /** Partitions in the cluster (message correlation routes by it); default 1. */
   partitionCount?: number;
+  /** How often due jobs (timeouts, back-offs) are looked for. */
+  jobCheckIntervalMs?: number;
   /** How often due timers and expired messages are looked for; BPMN timers fire within this much of their due date. */
   timerCheckIntervalMs?: number;
-  /** How long the engine remembers an idempotency key of a process instance creation; one hour by default. */
-  idempotencyWindowMs?: number;
-  /** Accept deploying call activities of processes deployed nowhere, as Zeebe does (see BrokerConfig). */
-  allowUnknownCalledProcess?: boolean;
 }
 
 /** Raft comes with the cluster; until then a partition is its own leader in term 1. */
@@ -82,13 +75,10 @@ export class Partition {
     const recovered = await recoverPartition({
       partitionId: options.partitionId,
       directory: options.directory,
-      fsync: options.fsync ?? true,
-      segmentSizeBytesMax: options.segmentSizeBytesMax,
+      settings: options.settings,
       jobStreams: options.jobStreams,
       partitionCount: options.partitionCount,
       nowMs: () => options.clock.nowMs(),
-      idempotencyWindowMs: options.idempotencyWindowMs,
-      allowUnknownCalledProcess: options.allowUnknownCalledProcess,
     });
     const partition = new Partition(options, recovered.log, recovered.store, recovered.snapshots, recovered.engine, recovered.nextPosition);
     const loop = partition.loop;

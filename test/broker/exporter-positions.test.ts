@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
 import { BROKER_CONFIG_DEFAULTS, type BrokerConfig } from '../../src/broker/broker-config.js';
 import { Partition, type NewCommand } from '../../src/broker/partition.js';
+import { PARTITION_SETTINGS_DEFAULTS } from '../../src/broker/partition-settings.js';
 import { GatewayClient } from '../../src/cli/gateway-client.js';
 import { RoundRobinJobStreams, type PendingResponse } from '../../src/engine/index.js';
 import type { Record } from '../../src/protocol/index.js';
@@ -170,7 +171,7 @@ async function openPartition(directory: string, segmentSizeBytesMax?: number) {
   const partition = await Partition.open({
     partitionId: 1,
     directory,
-    segmentSizeBytesMax,
+    settings: { ...PARTITION_SETTINGS_DEFAULTS, segmentSizeBytesMax },
     clock: { nowMs: () => 1_700_000_000_000 },
     jobStreams: new RoundRobinJobStreams(),
     listener: {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RoundRobinJobStreams, type PendingResponse } from '../../src/engine/index.js';
 import { Partition, type NewCommand } from '../../src/broker/partition.js';
+import { PARTITION_SETTINGS_DEFAULTS } from '../../src/broker/partition-settings.js';
 import type { Record } from '../../src/protocol/index.js';
 import { tempDir } from '../support/temp-dir.js';
 import { FIXTURES } from '../engine/engine-harness.js';
@@ -14,7 +15,7 @@ async function openPartition(directory: string, segmentSizeBytesMax?: number) {
   const partition = await Partition.open({
     partitionId: 1,
     directory,
-    segmentSizeBytesMax,
+    settings: { ...PARTITION_SETTINGS_DEFAULTS, segmentSizeBytesMax },
     clock: { nowMs: () => 1_700_000_000_000 },
     jobStreams: new RoundRobinJobStreams(),
     listener: {

@@ -9,6 +9,7 @@ import { tempDir } from '../../../test/support/temp-dir.js';
 import { MetricsRegistry } from '../metrics.js';
 import { registerPartitionMetrics } from '../partition-metrics.js';
 import { Partition, type NewCommand } from '../partition.js';
+import { PARTITION_SETTINGS_DEFAULTS } from '../partition-settings.js';
 
 const LIMIT = 3;
 
@@ -21,7 +22,7 @@ async function openPartition(directory: string) {
     directory,
     clock: { nowMs: () => Date.now() },
     jobStreams: new RoundRobinJobStreams(),
-    backpressure: { algorithm: 'fixed', limitMax: LIMIT },
+    settings: { ...PARTITION_SETTINGS_DEFAULTS, backpressure: { algorithm: 'fixed', limitMax: LIMIT } },
     listener: { onResponse: (response) => responses.push(response), onSideEffect: () => {}, onCommitted: (records) => committed.push(...records), onFailure: (error) => { throw error; } },
   });
   let nextRequestId = 1;

@@ -3,7 +3,8 @@ import type { JobStreamRegistry } from '../../engine/index.js';
 import { TcpTransport, type PeerAddress } from '../../raft/index.js';
 import type { Clock } from '../clock.js';
 import type { LocalBrokerClient } from '../local-broker-client.js';
-import type { PartitionListener, PartitionOptions } from '../partition.js';
+import type { PartitionListener } from '../partition.js';
+import type { PartitionSettings } from '../partition-settings.js';
 import { ClusterBrokerClient } from './cluster-broker-client.js';
 import { clusterConfigProblems, parseAddress, replicasOf, type ClusterConfig } from './cluster-config.js';
 import { ReplicatedPartition } from './replicated-partition.js';
@@ -14,14 +15,8 @@ export interface ClusterNodeOptions {
   partitionCount: number;
   dataDirectory: string;
   clock: Clock;
-  fsync: boolean;
-  pendingCommandsMax: number;
-  segmentSizeBytesMax?: number;
-  /** Accept deploying call activities of processes deployed nowhere, as Zeebe does (see BrokerConfig). */
-  allowUnknownCalledProcess?: boolean;
-  /** The partitions' back-pressure and idempotency settings, as for a broker alone (see PartitionOptions). */
-  backpressure?: PartitionOptions['backpressure'];
-  idempotencyWindowMs?: number;
+  /** Every replica's settings, the same as a broker alone gives its partitions. */
+  settings: PartitionSettings;
   jobStreams: JobStreamRegistry;
   local: LocalBrokerClient;
   gatewayAddress: () => { host: string; port: number };
@@ -92,12 +87,7 @@ export class ClusterNode {
         clock: options.clock,
         jobStreams: options.jobStreams,
         partitionCount: options.partitionCount,
-        fsync: options.fsync,
-        pendingCommandsMax: options.pendingCommandsMax,
-        segmentSizeBytesMax: options.segmentSizeBytesMax,
-        allowUnknownCalledProcess: options.allowUnknownCalledProcess,
-        backpressure: options.backpressure,
-        idempotencyWindowMs: options.idempotencyWindowMs,
+        settings: options.settings,
         listener: options.listenerFor(partitionId, () => opened.replica),
         nodeId,
         replicaIds,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Engine } from '../../engine/index.js';
+import type { Engine } from '../../engine/index.js';
 import { TributaryError } from '../../errors.js';
 import type { SegmentedLog } from '../../log/index.js';
 import { decodeRecordBatch, peekFirstPosition, type Record } from '../../protocol/index.js';
@@ -10,6 +10,7 @@ import { SnapshotStore, StateStore, restoreSnapshot } from '../../state/index.js
 import type { CommandLimiter } from '../backpressure/index.js';
 import { CommandLoop } from '../command-loop.js';
 import { findEntryIndexForPosition } from '../log-position-search.js';
+import { newPartitionEngine } from '../partition-recovery.js';
 import { StateRaftSnapshotStore, type RaftSnapshot } from '../raft-snapshot-store.js';
 import type { NewCommand, PartitionOptions } from '../partition.js';
 
@@ -91,7 +92,7 @@ export class ReplicatedPartition {
     const raftSnapshots = await StateRaftSnapshotStore.open({ snapshots, onInstalled: (snapshot) => opened.partition!.installSnapshot(snapshot) });
     const latest = raftSnapshots.latestSnapshot;
     const store = await openStateCoveringSnapshot(join(options.directory, 'state'), latest, () => options.clock.nowMs());
-    const partition = new ReplicatedPartition(options, store, newEngine(options, store), snapshots);
+    const partition = new ReplicatedPartition(options, store, newPartitionEngine(options, store), snapshots);
     opened.partition = partition;
     partition.raftSnapshots = raftSnapshots;
     partition.committedIndexValue = latest?.index ?? 0;
@@ -101,8 +102,8 @@ export class ReplicatedPartition {
       directory: options.directory,
       transport: options.transport,
       tickIntervalMs: options.raftTickIntervalMs,
-      fsync: options.fsync ?? true,
-      log: { segmentSizeBytesMax: options.segmentSizeBytesMax },
+      fsync: options.settings.fsync,
+      log: { segmentSizeBytesMax: options.settings.segmentSizeBytesMax },
       snapshots: raftSnapshots,
       // Committed entries after the snapshot are handed out again after a restart; those the state holds are skipped.
       appliedIndex: latest?.index ?? 0,
@@ -226,7 +227,7 @@ export class ReplicatedPartition {
 
   private useState(store: StateStore): void {
     this.store = store;
-    this.engine = newEngine(this.options, store);
+    this.engine = newPartitionEngine(this.options, store);
     this.loop.useEngine(this.engine);
     this.appliedPosition = store.position;
     this.committedPosition = store.position;
@@ -377,18 +378,6 @@ async function openStateCoveringSnapshot(directory: string, latest: RaftSnapshot
   if (latest !== undefined) await restoreSnapshot(latest.directory, directory);
   return StateStore.open({ directory, nowMs });
 }
-
-function newEngine(options: ReplicatedPartitionOptions, store: StateStore): Engine {
-  return new Engine({
-    partitionId: options.partitionId,
-    partitionCount: options.partitionCount,
-    store,
-    jobStreams: options.jobStreams,
-    allowUnknownCalledProcess: options.allowUnknownCalledProcess,
-    idempotencyWindowMs: options.idempotencyWindowMs,
-  });
-}
-
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Partition } from '../../broker/partition.js';
+import { PARTITION_SETTINGS_DEFAULTS } from '../../broker/partition-settings.js';
 import { RoundRobinJobStreams, type PendingResponse } from '../../engine/index.js';
 import type { Record } from '../../protocol/index.js';
 import { migrateFileSchemaRegistry } from './registry-store.js';
@@ -31,6 +32,7 @@ async function openRegistry(): Promise<void> {
   partition = await Partition.open({
     partitionId: 1,
     directory: path.join(folder, 'partition-1'),
+    settings: PARTITION_SETTINGS_DEFAULTS,
     clock: { nowMs: () => Date.now() },
     jobStreams: new RoundRobinJobStreams(),
     listener: {
