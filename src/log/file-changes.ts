@@ -6,7 +6,8 @@ type FileChange = { kind: 'delete'; segments: Segment[] } | { kind: 'truncate'; 
 /**
  * Truncations and deletions that the log has made in memory but not yet on disk. They wait for the file operation
  * in flight and are applied before the next one starts, so a flush never writes into a file that has not been cut
- * to what memory says yet.
+ * to what memory says yet. Both remove the segment's index file first (Segment.truncateFile, Segment.delete), so an
+ * index written by an earlier file operation never outlives the bytes it describes.
  */
 export class FileChanges {
   private readonly changes: FileChange[] = [];
@@ -46,7 +47,7 @@ export class FileChanges {
   }
 }
 
-/** Closes and deletes the files of segments in the given order, then makes their removal durable. */
+/** Closes and deletes the files of segments (each index file first) in the given order, then makes their removal durable. */
 export async function deleteSegmentFiles(segments: Segment[], directory: string, fsync: boolean): Promise<void> {
   for (const segment of segments) await segment.delete();
   if (fsync) await syncDirectory(directory);

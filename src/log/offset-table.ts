@@ -5,8 +5,16 @@ const INITIAL_CAPACITY_ENTRIES = 1024;
  * (a segment of 64 MiB holds up to about half a million small entries) instead of a boxed array.
  */
 export class OffsetTable {
-  private offsets = new Uint32Array(INITIAL_CAPACITY_ENTRIES);
+  private offsets: Uint32Array = new Uint32Array(INITIAL_CAPACITY_ENTRIES);
   private countEntries = 0;
+
+  /** A table holding `offsets` (taken over, not copied), as loaded from a segment's index file. */
+  static of(offsets: Uint32Array): OffsetTable {
+    const table = new OffsetTable();
+    table.offsets = offsets.length > 0 ? offsets : table.offsets;
+    table.countEntries = offsets.length;
+    return table;
+  }
 
   get length(): number {
     return this.countEntries;
@@ -26,6 +34,11 @@ export class OffsetTable {
       this.offsets = grown;
     }
     this.offsets[this.countEntries++] = offsetBytes;
+  }
+
+  /** A copy of the offsets, for a segment's index file. */
+  toArray(): Uint32Array {
+    return this.offsets.slice(0, this.countEntries);
   }
 
   /** Keeps the first `count` offsets. */

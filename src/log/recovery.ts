@@ -3,7 +3,9 @@ import path from 'node:path';
 import { syncDirectory } from './directory.js';
 import { LogCorruptedError } from './log-corrupted-error.js';
 import type { ResolvedLogOptions } from './log-options.js';
+import { OffsetTable } from './offset-table.js';
 import { SEGMENT_HEADER_BYTES, decodeSegmentHeader, parseSegmentFileName } from './segment-format.js';
+import { indexScannedSegment, loadSegmentIndex, removeStrayIndexFiles } from './segment-index-recovery.js';
 import { intactEntryFollows, readFully, scanSegmentEntries, type EntryScan } from './segment-scanner.js';
 import { Segment } from './segment.js';
 import { TermIndex } from './term-index.js';
@@ -21,7 +23,9 @@ interface SegmentFile {
 }
 
 /**
- * Opens every segment in the directory and checks every entry. A torn tail (an incomplete or checksum-failing last
+ * Opens every segment in the directory and checks every entry, except in sealed segments (all but the last) whose
+ * index file agrees with them: those are taken from the index, so that restart time does not grow with the size of
+ * the log (see segment-index-recovery.ts for what that trades). A torn tail (an incomplete or checksum-failing last
  * entry of the last segment with nothing intact after it) is what a crash during a write leaves: no flush covering it
  * resolved, so it was never acknowledged, and it is cut off. Anything else means bytes that were written completely
  * have changed or gone, which may have been acknowledged, so recovery refuses with LogCorruptedError.
@@ -34,15 +38,17 @@ export async function recoverLog(options: ResolvedLogOptions, slab: WriteSlab): 
   const files = await listSegmentFiles(options.directory);
   const terms = new TermIndex();
   const segments: Segment[] = [];
+  const written = { indexes: false };
   try {
     for (const [position, file] of files.entries()) {
       const previous = segments[segments.length - 1];
       const isLast = position === files.length - 1;
-      const segment = await recoverSegment(options, file, { isLast, previous, terms });
+      const segment = await recoverSegment(options, file, { isLast, previous, terms, written });
       if (segment !== undefined) segments.push(segment);
     }
     // The last segment may hold entries that are in the page cache only (the process died during a flush).
     if (options.fsync) await segments[segments.length - 1]?.sync();
+    await removeStrayIndexFiles(options, segments, written.indexes);
   } catch (error) {
     await Promise.allSettled(segments.map((segment) => segment.close()));
     throw error;
@@ -74,6 +80,8 @@ interface SegmentContext {
   isLast: boolean;
   previous: Segment | undefined;
   terms: TermIndex;
+  /** Set once recovery wrote an index file, whose name the directory fsync at the end makes durable. */
+  written: { indexes: boolean };
 }
 
 /** The recovered segment, or undefined when the file was a torn creation of the last segment and is now deleted. */
@@ -90,13 +98,26 @@ async function recoverSegment(options: ResolvedLogOptions, file: SegmentFile, co
       options.onWarning(`Deleted log segment ${file.path}: its header is incomplete, left by a crash while the segment was created.`);
       return undefined;
     }
+    if (!context.isLast) {
+      const index = await loadSegmentIndex(options, handle, fileBytes, file.path, file.firstIndex, context.terms.lastTerm);
+      if (index !== undefined) {
+        for (const run of index.termRuns) context.terms.append(run.startIndex, run.term);
+        closeOnExit = false;
+        return Segment.recovered(file.path, file.firstIndex, handle, OffsetTable.of(index.offsets), fileBytes);
+      }
+    }
     const scan = await scanSegmentEntries(handle, fileBytes, file.firstIndex, context.terms, context.terms.lastTerm);
     if (scan.damage !== undefined) await truncateTornTail(options, handle, fileBytes, file, scan, context.isLast);
     if (!context.isLast && scan.offsets.length === 0) {
       throw new LogCorruptedError(file.path, SEGMENT_HEADER_BYTES, file.firstIndex, 'the segment is empty, but only the last segment may be; refusing to start.');
     }
     closeOnExit = false;
-    return Segment.recovered(file.path, file.firstIndex, handle, scan.offsets, scan.validBytes);
+    const segment = Segment.recovered(file.path, file.firstIndex, handle, scan.offsets, scan.validBytes);
+    if (!context.isLast) {
+      await indexScannedSegment(options, segment, context.terms);
+      context.written.indexes = true;
+    }
+    return segment;
   } finally {
     if (closeOnExit) await handle.close();
   }

@@ -120,13 +120,13 @@ export function entryChecksum(bytes: Buffer, at: number, payloadBytes: number): 
   return crc32(bytes.subarray(at + 8, at + ENTRY_HEADER_BYTES + payloadBytes));
 }
 
-function writeUInt64(target: Buffer, at: number, value: number): void {
+export function writeUInt64(target: Buffer, at: number, value: number): void {
   target.writeUInt32LE(value >>> 0, at);
   target.writeUInt32LE(Math.floor(value / TWO_TO_THE_32), at + 4);
 }
 
 /** Reads a u64; values above Number.MAX_SAFE_INTEGER (never written by us) read as NaN so that checks fail. */
-function readUInt64(bytes: Buffer, at: number): number {
+export function readUInt64(bytes: Buffer, at: number): number {
   const high = bytes.readUInt32LE(at + 4);
   if (high > SAFE_HIGH_WORD_MAX) return Number.NaN;
   return high * TWO_TO_THE_32 + bytes.readUInt32LE(at);

@@ -1,10 +1,13 @@
 import { readSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { syncDirectory } from './directory.js';
 import type { LogEntry } from './log-entry.js';
 import { OffsetTable } from './offset-table.js';
-import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, encodeEntry, encodeSegmentHeader, segmentFileName } from './segment-format.js';
+import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, encodeEntry, encodeSegmentHeader, entryStoredChecksum, segmentFileName } from './segment-format.js';
+import { removeSegmentIndexFile, type SegmentIndex } from './segment-index-file.js';
 import { decodeStoredEntry } from './stored-entry.js';
+import type { TermIndex } from './term-index.js';
 import type { WriteSlab } from './write-slab.js';
 
 /** Encoded bytes waiting to be written: a stretch of a slab that goes to one stretch of the file. */
@@ -56,7 +59,7 @@ export class Segment {
     return segment;
   }
 
-  /** A segment found on disk by recovery, every entry in it checked. */
+  /** A segment found on disk by recovery: every entry in it checked, or its offsets taken from its index file. */
   static recovered(filePath: string, firstIndex: number, handle: FileHandle, offsets: OffsetTable, sizeBytes: number): Segment {
     return new Segment(filePath, firstIndex, offsets, sizeBytes, handle);
   }
@@ -127,6 +130,24 @@ export class Segment {
     return buffer;
   }
 
+  /**
+   * What the index file of this segment records; only for a segment whose entries are all in the file (sealed, or
+   * scanned by recovery). The last entry's stored checksum comes from the file, so the index vouches for those bytes.
+   */
+  describeIndex(terms: TermIndex): SegmentIndex {
+    if (this.entryCount === 0 || this.fileEndBytes !== this.sizeBytesValue) {
+      throw new Error(`Invariant: an index of ${this.path} asked for while it has ${this.entryCount} entries and bytes not written`);
+    }
+    const lastEntryHeader = this.readFile(this.offsetOf(this.lastIndexValue), ENTRY_HEADER_BYTES);
+    return {
+      firstIndex: this.firstIndex,
+      segmentBytes: this.sizeBytesValue,
+      offsets: this.offsets.toArray(),
+      termRuns: terms.runsBetween(this.firstIndex, this.lastIndexValue),
+      lastEntryChecksum: entryStoredChecksum(lastEntryHeader, 0),
+    };
+  }
+
   /** Forgets the entries after index (in this segment) in memory; truncateFile later cuts the file to match. */
   truncateAfter(index: number): void {
     const keptEntries = index - this.firstIndex + 1;
@@ -174,6 +195,9 @@ export class Segment {
    */
   async truncateFile(sizeBytes: number, fsync: boolean): Promise<void> {
     if (this.handle === undefined) return;
+    // The index file describes the segment as it was sealed. It goes first, and durably, so that no crash can leave
+    // it beside a segment that was cut (and may be appended to again).
+    if ((await removeSegmentIndexFile(this.path)) && fsync) await syncDirectory(path.dirname(this.path));
     const { size } = await this.handle.stat();
     if (size <= sizeBytes) return;
     await this.handle.truncate(sizeBytes);
@@ -191,9 +215,13 @@ export class Segment {
     await handle?.close();
   }
 
-  /** Closes and deletes the file; the caller fsyncs the directory. */
+  /**
+   * Deletes the index file, then closes and deletes the segment file; the caller fsyncs the directory. Should a crash
+   * keep the index and lose the segment, recovery removes the index it finds without its segment.
+   */
   async delete(): Promise<void> {
     if (this.handle === undefined) return;
+    await removeSegmentIndexFile(this.path);
     await this.close();
     await unlink(this.path);
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,14 @@ class ModelLog {
 const STEP_COUNT = 400;
 const OPTIONS = { segmentSizeBytesMax: 400, entrySizeBytesMax: 120 };
 
+/** After a close, every segment but the last has an index file, and there is no other. */
+async function expectIndexFilesOfSealedSegments(where: string): Promise<void> {
+  const names = await readdir(directory);
+  const segments = names.filter((name) => name.endsWith('.log')).sort();
+  const indexes = names.filter((name) => name.endsWith('.idx')).sort();
+  expect(indexes, where).toEqual(segments.slice(0, -1).map((name) => name.replace(/\.log$/, '.idx')));
+}
+
 async function runSequence(seed: number): Promise<void> {
   const random = seededRandom(seed);
   const model = new ModelLog();
@@ -88,7 +96,10 @@ async function runSequence(seed: number): Promise<void> {
     } else {
       await log.close();
       await Promise.all(unsettled.splice(0));
+      await expectIndexFilesOfSealedSegments(where);
       log = await SegmentedLog.open({ directory, ...OPTIONS });
+      // Sealed segments now come from their index files: every entry and term must still be the model's.
+      for (const entry of model.entries) expect([log.read(entry.index), log.termAt(entry.index)], where).toEqual([entry, entry.term]);
     }
     expect([log.firstIndex, log.lastIndex, log.lastTerm], where).toEqual([model.firstIndex, model.lastIndex, model.lastTerm]);
     expect(log.durableIndex, where).toBeLessThanOrEqual(log.lastIndex);
@@ -97,6 +108,7 @@ async function runSequence(seed: number): Promise<void> {
   expect(log.durableIndex).toBe(model.lastIndex);
   await log.close();
   await Promise.all(unsettled);
+  await expectIndexFilesOfSealedSegments('at the end');
   const reopened = await SegmentedLog.open({ directory, ...OPTIONS });
   expect([reopened.firstIndex, reopened.lastIndex]).toEqual([model.firstIndex, model.lastIndex]);
   for (const entry of model.entries) expect(reopened.read(entry.index)).toEqual(entry);

@@ -6,6 +6,7 @@ import { resolveLogOptions, type LogOptions, type ResolvedLogOptions } from './l
 import { SegmentedLogReader } from './log-reader.js';
 import { recoverLog } from './recovery.js';
 import { ENTRY_HEADER_BYTES } from './segment-format.js';
+import { writeSegmentIndexFile } from './segment-index-file.js';
 import { SegmentList } from './segment-list.js';
 import { Segment } from './segment.js';
 import type { TermIndex } from './term-index.js';
@@ -31,6 +32,8 @@ export class SegmentedLog {
   /** The last index the running flush will make durable; truncateAfter lowers it. */
   private flushingUpToIndex: number | undefined;
   private closing: Promise<void> | undefined;
+  /** Sealed segments (the log rolled past them) whose index file is not written yet; see writeIndexFiles. */
+  private unindexed = new Set<Segment>();
 
   private constructor(
     private readonly options: ResolvedLogOptions,
@@ -90,6 +93,8 @@ export class SegmentedLog {
     const index = this.segments.lastIndex + 1;
     let segment = this.segments.last;
     if (segment.entryCount > 0 && segment.sizeBytes + ENTRY_HEADER_BYTES + payload.length > this.options.segmentSizeBytesMax) {
+      // The segment rolled past is sealed: no entry is appended to it again, so it gets an index file once written.
+      this.unindexed.add(segment);
       segment = Segment.create(this.options.directory, index, this.slab);
       this.segments.push(segment);
     }
@@ -216,7 +221,53 @@ export class SegmentedLog {
     this.flushCountValue++;
     this.durableIndexValue = Math.max(this.durableIndexValue, this.flushingUpToIndex);
     this.flushingUpToIndex = undefined;
+    this.scheduleIndexFiles();
     return this.durableIndexValue;
+  }
+
+  /**
+   * Sealed segments get their index file in a file operation of their own after the flush that wrote their last
+   * bytes, so that the flush resolves first.
+   */
+  private scheduleIndexFiles(): void {
+    if (this.unindexed.size === 0) return;
+    // Its failure is the queue's (a failed truncation or deletion before it); the next operation reports it.
+    this.enqueueIo(() => this.writeIndexFiles()).catch(() => undefined);
+  }
+
+  /**
+   * Writes the index files of the sealed segments whose bytes are all written. What they say is taken from memory
+   * before the first await, when it matches the files. A change made later to one of these segments (truncation,
+   * deletion, compaction) runs after this operation and removes the index first, so none is left describing another
+   * file. Segments that were truncated (and so became the last) or deleted meanwhile need no index.
+   */
+  private async writeIndexFiles(): Promise<void> {
+    const last = this.segments.last;
+    const present = new Set(this.segments.all());
+    const ready: Segment[] = [];
+    for (const segment of this.unindexed) {
+      if (segment === last || !present.has(segment)) {
+        this.unindexed.delete(segment);
+      } else if (segment.hasFile && segment.fileEndBytes === segment.sizeBytes) {
+        ready.push(segment);
+        this.unindexed.delete(segment);
+      }
+    }
+    // Each one described (reading its last entry) before the first await, while memory and files agree.
+    const writes = ready.map((segment) => {
+      try {
+        const index = segment.describeIndex(this.terms);
+        return () => writeSegmentIndexFile(segment.path, index, this.options.fsync, this.options.directory);
+      } catch (error) {
+        return () => Promise.reject(error as Error);
+      }
+    });
+    for (const [position, write] of writes.entries()) {
+      // The index only saves time at the next open: a failure is a warning, and recovery scans the segment instead.
+      await write().catch((error: unknown) => {
+        this.options.onWarning(`Could not write the index file of log segment ${ready[position].path}: ${(error as Error).message}`);
+      });
+    }
   }
 
   /** Every file operation first applies the truncations and deletions made in memory before it started. */
@@ -228,8 +279,13 @@ export class SegmentedLog {
   }
 
   private async closeFiles(): Promise<void> {
-    if (this.io.failure === undefined) await this.fileChanges.apply();
-    else await this.fileChanges.closeFiles();
+    if (this.io.failure === undefined) {
+      await this.fileChanges.apply();
+      // The last flush may have sealed a segment after close was called, so its index operation queued behind this one.
+      await this.writeIndexFiles();
+    } else {
+      await this.fileChanges.closeFiles();
+    }
     await Promise.all(this.segments.all().map((segment) => segment.close()));
   }
 

@@ -1,3 +1,9 @@
+/** Consecutive entries of one term, from startIndex up to the next run. */
+export interface TermRun {
+  startIndex: number;
+  term: number;
+}
+
 /**
  * The term of every entry, stored as runs: terms change only on leader elections, so a log of millions of entries
  * has a handful of runs, and termAt (asked on every Raft AppendEntries) needs no disk read.
@@ -30,6 +36,17 @@ export class TermIndex {
       }
     }
     return found === -1 ? undefined : this.runTerms[found];
+  }
+
+  /** The runs covering firstIndex..lastIndex, the first one starting at firstIndex (for a segment's index file). */
+  runsBetween(firstIndex: number, lastIndex: number): TermRun[] {
+    const runs: TermRun[] = [];
+    for (let position = 0; position < this.runStartIndexes.length; position++) {
+      const nextStartIndex = this.runStartIndexes[position + 1] ?? Number.POSITIVE_INFINITY;
+      if (nextStartIndex <= firstIndex || this.runStartIndexes[position] > lastIndex) continue;
+      runs.push({ startIndex: Math.max(firstIndex, this.runStartIndexes[position]), term: this.runTerms[position] });
+    }
+    return runs;
   }
 
   /** The term of the newest run, 0 when there is none. */
