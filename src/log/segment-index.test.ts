@@ -1,42 +1,10 @@
-import { mkdir, mkdtemp, open, readFile, readdir, rm, truncate, unlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, readFile, readdir, truncate, unlink, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { LogCorruptedError, SegmentedLog, type LogEntry } from './index.js';
+import { ENTRY_BYTES, SEGMENT_HEADER_BYTES, flipByte, payloadOf, useLogDirectory } from './test-support/log-directory.js';
 
-let directory: string;
-let warnings: string[];
-const openLogs: SegmentedLog[] = [];
-
-beforeEach(async () => {
-  directory = await mkdtemp(path.join(os.tmpdir(), 'tributary-log-index-'));
-  warnings = [];
-});
-
-afterEach(async () => {
-  await Promise.allSettled(openLogs.splice(0).map((log) => log.close()));
-  await rm(directory, { recursive: true, force: true });
-});
-
-/** Entries of 24 + 40 bytes; with segments of 300 bytes (32 of them header), four fit in a segment. */
-const SEGMENT_SIZE_BYTES_MAX = 300;
-const SEGMENT_HEADER_BYTES = 32;
-const ENTRY_BYTES = 64;
-
-async function openLog(): Promise<SegmentedLog> {
-  const log = await SegmentedLog.open({ directory, segmentSizeBytesMax: SEGMENT_SIZE_BYTES_MAX, onWarning: (message) => warnings.push(message) });
-  openLogs.push(log);
-  return log;
-}
-
-async function closeLog(log: SegmentedLog): Promise<void> {
-  await log.close();
-  openLogs.splice(openLogs.indexOf(log), 1);
-}
-
-function payloadOf(index: number, tag = 'entry'): Buffer {
-  return Buffer.from(`${tag}-${index}-`.padEnd(40, 'x'));
-}
+const logs = useLogDirectory('tributary-log-index-');
+const { openLog, closeLog } = logs;
 
 /** Entries 1..count, the term rising every five entries so that term runs cross segment boundaries. */
 async function givenLogWith(count: number): Promise<LogEntry[]> {
@@ -51,12 +19,8 @@ async function givenLogWith(count: number): Promise<LogEntry[]> {
   return entries;
 }
 
-function filePath(firstIndex: number, extension: 'log' | 'idx'): string {
-  return path.join(directory, `${String(firstIndex).padStart(20, '0')}.${extension}`);
-}
-
 async function filesEndingWith(extension: string): Promise<number[]> {
-  const names = (await readdir(directory)).filter((name) => name.endsWith(extension)).sort();
+  const names = (await readdir(logs.directory)).filter((name) => name.endsWith(extension)).sort();
   return names.map((name) => Number(name.slice(0, 20)));
 }
 
@@ -73,15 +37,6 @@ async function expectLogHolds(log: SegmentedLog, entries: LogEntry[]): Promise<v
   for (const entry of entries) expect(log.termAt(entry.index)).toBe(entry.term);
 }
 
-async function flipByte(file: string, offsetBytes: number): Promise<void> {
-  const handle = await open(file, 'r+');
-  const byte = Buffer.alloc(1);
-  await handle.read(byte, 0, 1, offsetBytes);
-  byte[0] ^= 0xff;
-  await handle.write(byte, 0, 1, offsetBytes);
-  await handle.close();
-}
-
 describe('segment index files', () => {
   it('writes an index for every sealed segment, never for the last one, and reopens to the same log', async () => {
     // given: entries 1..30 in segments 1, 5, ..., 29
@@ -94,7 +49,7 @@ describe('segment index files', () => {
     expect(await filesEndingWith('.log')).toEqual([1, 5, 9, 13, 17, 21, 25, 29]);
     expect(await filesEndingWith('.idx')).toEqual([1, 5, 9, 13, 17, 21, 25]);
     await expectLogHolds(log, entries);
-    expect(warnings).toEqual([]);
+    expect(logs.warnings).toEqual([]);
     expect(await log.appendDurably(6, payloadOf(31))).toBe(31);
   });
 
@@ -114,7 +69,7 @@ describe('segment index files', () => {
   it('trusts a sealed segment with a valid index without checking every entry, and finds damage when reading it', async () => {
     // given: a flipped payload byte in entry 2, inside sealed segment 1
     await givenLogWith(8);
-    await flipByte(filePath(1, 'log'), SEGMENT_HEADER_BYTES + ENTRY_BYTES + 30);
+    await flipByte(logs.segmentPath(1, 'log'), SEGMENT_HEADER_BYTES + ENTRY_BYTES + 30);
 
     // when
     const log = await openLog();
@@ -138,17 +93,17 @@ describe('segment index files', () => {
       it(`when it is ${damage}`, async () => {
         // given
         const entries = await givenLogWith(13);
-        const intactIndex = await readFile(filePath(5, 'idx'));
-        await damageFile(filePath(5, 'idx'));
+        const intactIndex = await readFile(logs.segmentPath(5, 'idx'));
+        await damageFile(logs.segmentPath(5, 'idx'));
 
         // when
         const log = await openLog();
 
         // then
         await expectLogHolds(log, entries);
-        expect(await readFile(filePath(5, 'idx'))).toEqual(intactIndex);
+        expect(await readFile(logs.segmentPath(5, 'idx'))).toEqual(intactIndex);
         const expectedWarnings = damage === 'deleted' ? [] : [expect.stringMatching(/Ignored the index file .*00000000000000000005\.idx/)];
-        expect(warnings).toEqual(expectedWarnings);
+        expect(logs.warnings).toEqual(expectedWarnings);
       });
     }
   });
@@ -180,7 +135,7 @@ describe('segment index files', () => {
   it('never trusts a stale index left beside a segment that was cut and appended to again', async () => {
     // given: the index of segment 5 as it was sealed with entries 5..8 of term 1 and 2
     await givenLogWith(10);
-    const staleIndex = await readFile(filePath(5, 'idx'));
+    const staleIndex = await readFile(logs.segmentPath(5, 'idx'));
     const log = await openLog();
     await log.truncateAfter(6);
     const entries = readAll(log);
@@ -191,13 +146,13 @@ describe('segment index files', () => {
     await closeLog(log);
 
     // when: a crash kept the old index (the same segment length, entries 7 and 8 of another term)
-    await writeFile(filePath(5, 'idx'), staleIndex);
+    await writeFile(logs.segmentPath(5, 'idx'), staleIndex);
     const reopened = await openLog();
 
     // then
     await expectLogHolds(reopened, entries);
-    expect(warnings).toEqual([expect.stringMatching(/Ignored the index file .*00000000000000000005\.idx \(the segment holds another entry 8 at byte 224\)/)]);
-    expect(await readFile(filePath(5, 'idx'))).not.toEqual(staleIndex);
+    expect(logs.warnings).toEqual([expect.stringMatching(/Ignored the index file .*00000000000000000005\.idx \(the segment holds another entry 8 at byte 224\)/)]);
+    expect(await readFile(logs.segmentPath(5, 'idx'))).not.toEqual(staleIndex);
   });
 
   it('deletes index files together with their segments on compaction', async () => {
@@ -218,16 +173,16 @@ describe('segment index files', () => {
   it('removes index files that must not be trusted at open: the last segment\'s, one without its segment, temporaries', async () => {
     // given
     const entries = await givenLogWith(10);
-    const index = await readFile(filePath(5, 'idx'));
-    await writeFile(filePath(9, 'idx'), index);
-    await writeFile(filePath(13, 'idx'), index);
-    await writeFile(`${filePath(1, 'idx')}.tmp`, index.subarray(0, 10));
+    const index = await readFile(logs.segmentPath(5, 'idx'));
+    await writeFile(logs.segmentPath(9, 'idx'), index);
+    await writeFile(logs.segmentPath(13, 'idx'), index);
+    await writeFile(`${logs.segmentPath(1, 'idx')}.tmp`, index.subarray(0, 10));
 
     // when
     const log = await openLog();
 
     // then
-    expect((await readdir(directory)).sort()).toEqual([
+    expect((await readdir(logs.directory)).sort()).toEqual([
       '00000000000000000001.idx',
       '00000000000000000001.log',
       '00000000000000000005.idx',
@@ -238,9 +193,9 @@ describe('segment index files', () => {
   });
 
   it('keeps working when an index file cannot be written, and scans that segment at the next open', async () => {
-    // given: a directory where the temporary index file of segment 1 would go
+    // given: a logs.directory where the temporary index file of segment 1 would go
     const log = await openLog();
-    await mkdir(`${filePath(1, 'idx')}.tmp`);
+    await mkdir(`${logs.segmentPath(1, 'idx')}.tmp`);
     const entries: LogEntry[] = [];
     for (let index = 1; index <= 6; index++) entries.push({ index, term: 1, payload: payloadOf(index) });
 
@@ -250,7 +205,7 @@ describe('segment index files', () => {
     await closeLog(log);
 
     // then
-    expect(warnings).toEqual([expect.stringMatching(/Could not write the index file of log segment .*00000000000000000001\.log: EISDIR/)]);
+    expect(logs.warnings).toEqual([expect.stringMatching(/Could not write the index file of log segment .*00000000000000000001\.log: EISDIR/)]);
     expect(await filesEndingWith('.idx')).toEqual([]);
     await expectLogHolds(await openLog(), entries);
   });
