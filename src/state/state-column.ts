@@ -130,8 +130,10 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     const inOverlay = this.overlay.get(key);
     if (inOverlay !== (value ?? DELETED)) return;
     if (value === null) {
+      // No "absent" mark in the cache: deleted keys are almost never read again (instance, job and variable keys are
+      // not reused), and marking each one pushed live entries out of the cache. Closed-loop maximum +9 % without it
+      // (alternating runs, 2,670/s against 2,450/s); a later read goes to RocksDB, which holds the deletion by now.
       this.overlay.restore(key, undefined);
-      this.cache.set(encodedKey.toString('latin1'), ABSENT);
       return;
     }
     this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, key, value);
