@@ -1,7 +1,6 @@
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { BrokerClient } from './broker-client.js';
 import type { GatewayContext } from './gateway-context.js';
-import { consoleLogger, toStatus, type GatewayLogger } from './grpc-errors.js';
+import { consoleLogger, toStatus, unimplemented, type GatewayLogger } from './grpc-errors.js';
 import { loadGatewayService } from './proto-definition.js';
 import { ActivateJobsHandler } from './rpcs/activate-jobs.js';
 import { cancelProcessInstance } from './rpcs/cancel-process-instance.js';
@@ -16,7 +15,7 @@ import { resolveIncident } from './rpcs/resolve-incident.js';
 import { setVariables } from './rpcs/set-variables.js';
 import { JobStreamsHandler } from './rpcs/stream-activated-jobs.js';
 import { topology } from './rpcs/topology.js';
-import { unimplementedServerStream, unimplementedUnary } from './rpcs/unimplemented.js';
+import { GrpcServer, type MethodCodec, type ServerStreamHandler, type UnaryHandler } from './transport/grpc-server.js';
 
 export const GATEWAY_PORT_DEFAULT = 26500;
 /** Zeebe's default request timeout: how long a command may take before the client gets DEADLINE_EXCEEDED. */
@@ -24,17 +23,12 @@ export const REQUEST_TIMEOUT_DEFAULT_MS = 15_000;
 /** Zeebe's default long polling timeout of ActivateJobs (requestTimeout 0). */
 export const LONG_POLLING_TIMEOUT_DEFAULT_MS = 10_000;
 /**
- * The largest request the gateway accepts (Zeebe's default, 4 MiB). grpc-js refuses a larger one before any handler
- * runs, with RESOURCE_EXHAUSTED ("Received message larger than max"); a deployment of big resources needs more.
+ * The largest request the gateway accepts (Zeebe's default, 4 MiB). A larger one is refused before any handler runs,
+ * with RESOURCE_EXHAUSTED ("Received message larger than max"); a deployment of big resources needs more.
  */
 export const MAX_MESSAGE_SIZE_DEFAULT_BYTES = 4 * 1024 * 1024;
 /** How long stop() lets calls in flight finish before it closes the connections. */
 export const SHUTDOWN_GRACE_DEFAULT_MS = 5_000;
-/**
- * The shortest interval between client pings the server tolerates. The official clients send keepalive pings, also
- * on idle connections; the server must allow them rather than answer with GOAWAY (too_many_pings).
- */
-const PING_INTERVAL_WITHOUT_DATA_MIN_MS = 1_000;
 
 export interface GatewayServerOptions {
   /** Interface to listen on; default all interfaces. */
@@ -53,12 +47,14 @@ export interface GatewayServerOptions {
 
 /**
  * The gRPC server speaking the Zeebe gateway protocol. Each RPC is a small module mapping the request to commands
- * for the brokers and the answering record to the response; this class wires them to grpc-js.
+ * for the brokers and the answering record to the response; this class wires them to the gRPC transport
+ * (transport/grpc-server.ts, on node:http2). The official clients' keepalive pings are answered by node:http2 and
+ * never refused, also on idle connections.
  */
 export class GatewayServer {
   private readonly context: GatewayContext;
   private readonly options: Required<Omit<GatewayServerOptions, 'logger'>>;
-  private server: Server | undefined;
+  private server: GrpcServer | undefined;
   private activateJobs: ActivateJobsHandler | undefined;
   private jobStreams: JobStreamsHandler | undefined;
 
@@ -82,30 +78,23 @@ export class GatewayServer {
   /** Binds and starts serving; resolves with the bound port. */
   async start(): Promise<number> {
     if (this.server !== undefined) throw new Error('The gateway server is already started');
-    const server = new Server({
-      'grpc.max_receive_message_length': this.options.maxMessageSizeBytes,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.http2.min_ping_interval_without_data_ms': PING_INTERVAL_WITHOUT_DATA_MIN_MS,
-      // Nothing reads channelz here, and its per-call bookkeeping was the largest single source of the gateway's
-      // objects that outlive the young generation (13 % of them, heap sampling at 1,000 instances/s).
-      'grpc.enable_channelz': 0,
+    const logger = this.context.logger;
+    const server = new GrpcServer({
+      maxMessageBytes: this.options.maxMessageSizeBytes,
+      errorStatus: (error, rpc) => toStatus(error, rpc, logger),
     });
     this.activateJobs = new ActivateJobsHandler(this.context);
     this.jobStreams = new JobStreamsHandler(this.context);
-    server.addService(loadGatewayService(), this.handlers(this.activateJobs, this.jobStreams));
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    this.register(server, this.activateJobs, this.jobStreams);
+    const host = this.options.host.startsWith('[') ? this.options.host.slice(1, -1) : this.options.host;
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(`${host}:${this.options.port}`, ServerCredentials.createInsecure(), (error, boundPort) =>
-          error ? reject(error) : resolve(boundPort),
-        );
-      });
+      const port = await server.listen(host, this.options.port);
       this.server = server;
       return port;
     } catch (error) {
       this.activateJobs.close();
       this.jobStreams.close();
-      server.forceShutdown();
+      await server.destroy();
       throw error;
     }
   }
@@ -120,70 +109,42 @@ export class GatewayServer {
     this.server = undefined;
     this.activateJobs?.close();
     this.jobStreams?.close();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, this.options.shutdownGraceMs);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await server.close(this.options.shutdownGraceMs);
   }
 
-  private handlers(activateJobs: ActivateJobsHandler, jobStreams: JobStreamsHandler): UntypedServiceImplementation {
+  private register(server: GrpcServer, activateJobs: ActivateJobsHandler, jobStreams: JobStreamsHandler): void {
     const context = this.context;
-    const implemented: UntypedServiceImplementation = {
-      Topology: this.unary('Topology', () => topology(context)),
-      DeployResource: this.unary('DeployResource', (request) => deployResource(context, request)),
-      DeployProcess: this.unary('DeployProcess', (request) => deployProcess(context, request)),
-      CreateProcessInstance: this.unary('CreateProcessInstance', (request, call) => createProcessInstance(context, request, call.metadata)),
-      CreateProcessInstanceWithResult: this.unary('CreateProcessInstanceWithResult', (request, call) =>
-        createProcessInstanceWithResult(context, request, call.metadata),
-      ),
-      CancelProcessInstance: this.unary('CancelProcessInstance', (request) => cancelProcessInstance(context, request)),
-      ModifyProcessInstance: this.unary('ModifyProcessInstance', (request) => modifyProcessInstance(context, request)),
-      CompleteJob: this.unary('CompleteJob', (request) => completeJob(context, request)),
-      FailJob: this.unary('FailJob', (request) => failJob(context, request)),
-      ThrowError: this.unary('ThrowError', (request) => throwError(context, request)),
-      UpdateJobRetries: this.unary('UpdateJobRetries', (request) => updateJobRetries(context, request)),
-      UpdateJobTimeout: this.unary('UpdateJobTimeout', (request) => updateJobTimeout(context, request)),
-      SetVariables: this.unary('SetVariables', (request) => setVariables(context, request)),
-      ResolveIncident: this.unary('ResolveIncident', (request) => resolveIncident(context, request)),
-      PublishMessage: this.unary('PublishMessage', (request) => publishMessage(context, request)),
-      BroadcastSignal: this.unary('BroadcastSignal', (request) => broadcastSignal(context, request)),
-      DeleteResource: this.unary('DeleteResource', (request) => deleteResource(context, request)),
+    const unary: { [rpc: string]: UnaryHandler<any, unknown> } = {
+      Topology: () => topology(context),
+      DeployResource: (request) => deployResource(context, request),
+      DeployProcess: (request) => deployProcess(context, request),
+      CreateProcessInstance: (request, metadata) => createProcessInstance(context, request, metadata),
+      CreateProcessInstanceWithResult: (request, metadata) => createProcessInstanceWithResult(context, request, metadata),
+      CancelProcessInstance: (request) => cancelProcessInstance(context, request),
+      ModifyProcessInstance: (request) => modifyProcessInstance(context, request),
+      CompleteJob: (request) => completeJob(context, request),
+      FailJob: (request) => failJob(context, request),
+      ThrowError: (request) => throwError(context, request),
+      UpdateJobRetries: (request) => updateJobRetries(context, request),
+      UpdateJobTimeout: (request) => updateJobTimeout(context, request),
+      SetVariables: (request) => setVariables(context, request),
+      ResolveIncident: (request) => resolveIncident(context, request),
+      PublishMessage: (request) => publishMessage(context, request),
+      BroadcastSignal: (request) => broadcastSignal(context, request),
+      DeleteResource: (request) => deleteResource(context, request),
+    };
+    const serverStream: { [rpc: string]: ServerStreamHandler<any, any> } = {
       ActivateJobs: activateJobs.handle,
       StreamActivatedJobs: jobStreams.handle,
     };
-    // Every other method of the service answers UNIMPLEMENTED with its name, rather than grpc-js's generic answer.
-    const handlers: UntypedServiceImplementation = {};
+    // Every other method of the service answers UNIMPLEMENTED with its name, rather than a generic answer.
     for (const [rpc, method] of Object.entries(loadGatewayService())) {
-      handlers[rpc] = implemented[rpc] ?? (method.responseStream ? unimplementedServerStream(rpc) : unimplementedUnary(rpc));
+      const codec = method as unknown as MethodCodec<unknown, unknown>;
+      const refuse = (): never => {
+        throw unimplemented(rpc);
+      };
+      if (method.responseStream) server.addServerStream(method.path, rpc, codec, serverStream[rpc] ?? refuse);
+      else server.addUnary(method.path, rpc, codec, unary[rpc] ?? refuse);
     }
-    return handlers;
-  }
-
-  /** Adapts an RPC module to grpc-js; whatever it throws becomes a status, never an escaped exception. */
-  private unary<Request, Response>(rpc: string, handle: (request: Request, call: ServerUnaryCall<Request, Response>) => Promise<Response> | Response) {
-    const logger = this.context.logger;
-    return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>): void => {
-      let result: Promise<Response> | Response;
-      try {
-        result = handle(call.request, call);
-      } catch (error) {
-        callback(toStatus(error, rpc, logger));
-        return;
-      }
-      if (result instanceof Promise) {
-        result.then(
-          (response) => callback(null, response),
-          (error: unknown) => callback(toStatus(error, rpc, logger)),
-        );
-      } else {
-        callback(null, result);
-      }
-    };
   }
 }

@@ -1,6 +1,6 @@
-import type { StatusObject } from '@grpc/grpc-js';
 import { GRPC_STATUS, TributaryError, type GrpcStatus } from '../errors.js';
 import type { Record, RejectionType } from '../protocol/index.js';
+import type { CallStatus } from './transport/grpc-wire.js';
 
 /** How the gateway reports problems it does not expect (a bug, a broken broker); expected errors are not logged. */
 export interface GatewayLogger {
@@ -52,7 +52,7 @@ export function unimplemented(feature: string): TributaryError {
  * The status to answer for an error thrown while serving a call. Typed errors (validation, rejections, broker
  * errors) keep their status and message; anything else is a bug or a broken dependency: INTERNAL, and logged.
  */
-export function toStatus(error: unknown, rpc: string, logger: GatewayLogger): Partial<StatusObject> {
+export function toStatus(error: unknown, rpc: string, logger: GatewayLogger): CallStatus {
   if (error instanceof TributaryError || error instanceof CommandRejectedError) {
     return { code: error.grpcStatus, details: error.message };
   }

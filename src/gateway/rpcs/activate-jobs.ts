@@ -1,4 +1,3 @@
-import type { ServerWritableStream } from '@grpc/grpc-js';
 import { TributaryError } from '../../errors.js';
 import { NO_KEY, partitionIdOf, type JobBatchRecordValue } from '../../protocol/index.js';
 import { activatedJobs } from '../activated-job.js';
@@ -6,8 +5,9 @@ import { asRecordValue, valueOf, type GatewayContext } from '../gateway-context.
 import { CommandRejectedError, invalidArgument, toStatus } from '../grpc-errors.js';
 import type { ActivateJobsRequest, ActivateJobsResponse } from '../messages.js';
 import { durationMs, tenantIdsOrDefault, TIMER_DELAY_MAX_MS } from '../request-fields.js';
+import type { ServerStreamCall } from '../transport/server-call.js';
 
-type ActivateJobsCall = ServerWritableStream<ActivateJobsRequest, ActivateJobsResponse>;
+type ActivateJobsCall = ServerStreamCall<ActivateJobsRequest, ActivateJobsResponse>;
 
 /**
  * How many ActivateJobs requests may be open at once before new ones stop long-polling: past it, a request that
@@ -77,7 +77,7 @@ export class ActivateJobsHandler {
     try {
       activation = this.accept(call);
     } catch (error) {
-      call.emit('error', toStatus(error, 'ActivateJobs', this.context.logger));
+      call.fail(toStatus(error, 'ActivateJobs', this.context.logger));
       return;
     }
     void this.activateNew(activation);
@@ -123,7 +123,7 @@ export class ActivateJobsHandler {
       timer: undefined,
     };
     if (activation.longPolling) activation.timer = setTimeout(() => this.expire(activation), longPollingMs);
-    call.on('cancelled', () => this.settle(activation));
+    call.onCancelled(() => this.settle(activation));
     this.activations.add(activation);
     return activation;
   }
@@ -292,7 +292,7 @@ export class ActivateJobsHandler {
     const call = activation.call;
     if (call.cancelled) return;
     if (error === undefined) call.end();
-    else call.emit('error', toStatus(error, 'ActivateJobs', this.context.logger));
+    else call.fail(toStatus(error, 'ActivateJobs', this.context.logger));
   }
 
   private queueFor(type: string): JobTypeQueue {

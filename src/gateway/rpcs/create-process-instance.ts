@@ -1,4 +1,3 @@
-import type { Metadata } from '@grpc/grpc-js';
 import type { ProcessInstanceCreationRecordValue, ProcessInstanceResultRecordValue } from '../../protocol/index.js';
 import { NO_KEY } from '../../protocol/index.js';
 import { asRecordValue, executeCommand, int64Text, valueOf, type GatewayContext } from '../gateway-context.js';
@@ -10,6 +9,7 @@ import type {
   CreateProcessInstanceWithResultRequest,
   CreateProcessInstanceWithResultResponse,
 } from '../messages.js';
+import type { RequestMetadata } from '../transport/server-call.js';
 import { durationMs, optionalKey, tenantIdOrDefault, TIMER_DELAY_MAX_MS, variablesDocument } from '../request-fields.js';
 import { messagePartition } from './publish-message.js';
 
@@ -25,7 +25,7 @@ export const IDEMPOTENCY_KEY_LENGTH_MAX = 512;
 export async function createProcessInstance(
   context: GatewayContext,
   request: CreateProcessInstanceRequest,
-  metadata?: Metadata,
+  metadata?: RequestMetadata,
 ): Promise<CreateProcessInstanceResponse> {
   const value = withIdempotencyKey(creationValue(request, []), metadata);
   const record = await executeCommand(context, partitionFor(context, value), {
@@ -51,7 +51,7 @@ export async function createProcessInstance(
 export async function createProcessInstanceWithResult(
   context: GatewayContext,
   request: CreateProcessInstanceWithResultRequest,
-  metadata?: Metadata,
+  metadata?: RequestMetadata,
 ): Promise<CreateProcessInstanceWithResultResponse> {
   if (request.request === null || request.request === undefined) {
     throw invalidArgument("Expected a 'request' describing the process instance to create, but none was given", { field: 'request' });
@@ -77,7 +77,7 @@ export async function createProcessInstanceWithResult(
 }
 
 /** The key in the request's `tributary-idempotency-key` header, if it carries one, on the command value. */
-function withIdempotencyKey(value: ProcessInstanceCreationRecordValue, metadata: Metadata | undefined): ProcessInstanceCreationRecordValue {
+function withIdempotencyKey(value: ProcessInstanceCreationRecordValue, metadata: RequestMetadata | undefined): ProcessInstanceCreationRecordValue {
   const values = metadata?.get(IDEMPOTENCY_KEY_HEADER) ?? [];
   if (values.length === 0) return value;
   const key = String(values[0]);

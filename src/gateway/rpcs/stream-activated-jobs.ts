@@ -1,4 +1,3 @@
-import type { ServerWritableStream } from '@grpc/grpc-js';
 import { TributaryError } from '../../errors.js';
 import { activatedJob } from '../activated-job.js';
 import type { ActivatedJobRecord } from '../broker-client.js';
@@ -6,8 +5,9 @@ import type { GatewayContext } from '../gateway-context.js';
 import { invalidArgument, toStatus } from '../grpc-errors.js';
 import type { ActivatedJobMessage, StreamActivatedJobsRequest } from '../messages.js';
 import { durationMs, tenantIdsOrDefault } from '../request-fields.js';
+import type { ServerStreamCall } from '../transport/server-call.js';
 
-type StreamActivatedJobsCall = ServerWritableStream<StreamActivatedJobsRequest, ActivatedJobMessage>;
+type StreamActivatedJobsCall = ServerStreamCall<StreamActivatedJobsRequest, ActivatedJobMessage>;
 
 /**
  * StreamActivatedJobs -> openJobStream: the brokers activate jobs of the type for this stream and push each one
@@ -25,7 +25,7 @@ export class JobStreamsHandler {
     try {
       this.open(call);
     } catch (error) {
-      call.emit('error', toStatus(error, 'StreamActivatedJobs', this.context.logger));
+      call.fail(toStatus(error, 'StreamActivatedJobs', this.context.logger));
     }
   };
 
@@ -65,6 +65,6 @@ export class JobStreamsHandler {
       if (!call.cancelled) call.end();
     };
     this.openStreams.add(close);
-    call.on('cancelled', close);
+    call.onCancelled(close);
   }
 }
