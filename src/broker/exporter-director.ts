@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TributaryError } from '../errors.js';
+import { replaceFileAtomically } from '../files/durable-files.js';
 import type { Exporter, ExporterConfiguration, ExporterContext } from '../exporters/index.js';
 import type { Record } from '../protocol/index.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -570,7 +571,7 @@ export class FileExporterPositionStore implements ExporterPositionStore {
     this.lastWriteAtMs = Date.now();
     const content = `${JSON.stringify({ version: POSITION_FILE_VERSION, positions: Object.fromEntries(this.positions) })}\n`;
     try {
-      await writeFileAtomically(this.file, content);
+      await replaceFileAtomically(this.file, content, { fsync: true, syncDirectory: true });
     } catch (error) {
       this.dirty = true;
       throw error;
@@ -606,22 +607,4 @@ export function parsePositions(file: string, content: string | undefined): Map<s
     positions.set(exporterId, position as number);
   }
   return positions;
-}
-
-async function writeFileAtomically(file: string, content: string): Promise<void> {
-  const temporary = `${file}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, file);
-  const folder = await open(path.dirname(file), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }

@@ -1,9 +1,9 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { publishDirectory, removeDirectory, replaceFileAtomically } from '../files/durable-files.js';
 import type { RaftSnapshotStore, ReceivedSnapshotChunk, SnapshotChunk, SnapshotSource, SnapshotMetadata as RaftSnapshotPosition } from '../raft/index.js';
 import { crc32 } from '../state/crc32.js';
-import { fsyncDirectory, publishDirectory, removeDirectory, writeFileDurably } from '../state/durable-files.js';
 import type { SnapshotStore, StateStore } from '../state/index.js';
 import {
   ArchiveLayout,
@@ -309,11 +309,8 @@ async function describeDirectory(directory: string): Promise<ArchiveFile[]> {
 async function writeMetadataDurably(directory: string, snapshot: ArchivePosition, files: readonly ArchiveFile[]): Promise<void> {
   const body: MetadataFile = { formatVersion: RAFT_SNAPSHOT_METADATA_FORMAT_VERSION, index: snapshot.index, term: snapshot.term, position: snapshot.position, files: [...files] };
   const text = JSON.stringify({ ...body, crc32: crc32(Buffer.from(JSON.stringify(body), 'utf8')) }, null, 2) + '\n';
-  const partial = join(directory, METADATA_PARTIAL_FILE_NAME);
-  await rm(partial, { force: true });
-  await writeFileDurably(partial, text);
-  await rename(partial, join(directory, RAFT_SNAPSHOT_METADATA_FILE_NAME));
-  await fsyncDirectory(directory);
+  const temporaryPath = join(directory, METADATA_PARTIAL_FILE_NAME);
+  await replaceFileAtomically(join(directory, RAFT_SNAPSHOT_METADATA_FILE_NAME), text, { fsync: true, syncDirectory: true, temporaryPath });
 }
 
 /** The snapshot in directory, when its metadata is whole and every file it lists has the recorded size and checksum. */

@@ -1,4 +1,4 @@
-import { syncDirectory } from './directory.js';
+import { fsyncDirectory } from '../files/durable-files.js';
 import type { Segment } from './segment.js';
 
 type FileChange = { kind: 'delete'; segments: Segment[] } | { kind: 'truncate'; segment: Segment; sizeBytes: number };
@@ -50,5 +50,5 @@ export class FileChanges {
 /** Closes and deletes the files of segments (each index file first) in the given order, then makes their removal durable. */
 export async function deleteSegmentFiles(segments: Segment[], directory: string, fsync: boolean): Promise<void> {
   for (const segment of segments) await segment.delete();
-  if (fsync) await syncDirectory(directory);
+  if (fsync) await fsyncDirectory(directory);
 }

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { syncDirectory } from './directory.js';
+import { fsyncDirectory } from '../files/durable-files.js';
 import { LogCorruptedError } from './log-corrupted-error.js';
 import type { ResolvedLogOptions } from './log-options.js';
 import { OffsetTable } from './offset-table.js';
@@ -63,7 +63,7 @@ async function createDirectory(options: ResolvedLogOptions): Promise<void> {
   if (firstCreated === undefined || !options.fsync) return;
   const directory = path.resolve(options.directory);
   for (let created = directory; created.startsWith(path.resolve(firstCreated)); created = path.dirname(created)) {
-    await syncDirectory(path.dirname(created));
+    await fsyncDirectory(path.dirname(created));
   }
 }
 
@@ -94,7 +94,7 @@ async function recoverSegment(options: ResolvedLogOptions, file: SegmentFile, co
       closeOnExit = false;
       await handle.close();
       await unlink(file.path);
-      await syncDirectory(options.directory);
+      await fsyncDirectory(options.directory);
       options.onWarning(`Deleted log segment ${file.path}: its header is incomplete, left by a crash while the segment was created.`);
       return undefined;
     }

@@ -1,6 +1,6 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
-import { syncDirectory } from './directory.js';
+import { replaceFileAtomically } from '../files/durable-files.js';
 import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, readUInt64, writeUInt64 } from './segment-format.js';
 import type { TermRun } from './term-index.js';
 
@@ -130,28 +130,13 @@ function checkConsistent(index: SegmentIndex, firstIndex: number, lastIndex: num
 }
 
 /**
- * Writes the index crash-safely: a temporary file, fsynced, renamed over the final name, then the directory fsynced
- * unless `directory` is undefined (recovery writes many and fsyncs the directory once after all of them).
+ * Writes the index crash-safely under the temporary name that recovery removes when a crash leaves it behind. The
+ * directory is fsynced unless `syncDirectory` is false (recovery writes many and fsyncs the directory once after all of
+ * them); with `fsync` off (the broker's fsync switch) nothing is fsynced.
  */
-export async function writeSegmentIndexFile(segmentPath: string, index: SegmentIndex, fsync: boolean, directory: string | undefined): Promise<void> {
+export async function writeSegmentIndexFile(segmentPath: string, index: SegmentIndex, fsync: boolean, syncDirectory: boolean): Promise<void> {
   const finalPath = segmentIndexPath(segmentPath);
-  const temporaryPath = finalPath + TEMPORARY_SUFFIX;
-  const bytes = encodeSegmentIndex(index);
-  try {
-    const handle = await open(temporaryPath, 'w');
-    try {
-      const { bytesWritten } = await handle.write(bytes, 0, bytes.length, 0);
-      if (bytesWritten !== bytes.length) throw new Error(`Short write to ${temporaryPath}: ${bytesWritten} of ${bytes.length} bytes`);
-      if (fsync) await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporaryPath, finalPath);
-  } catch (error) {
-    await unlink(temporaryPath).catch(() => undefined);
-    throw error;
-  }
-  if (fsync && directory !== undefined) await syncDirectory(directory);
+  await replaceFileAtomically(finalPath, encodeSegmentIndex(index), { fsync, syncDirectory, temporaryPath: finalPath + TEMPORARY_SUFFIX });
 }
 
 /** Removes a segment's index file; resolves with whether there was one. */

@@ -1,6 +1,6 @@
 import { readFile, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { syncDirectory } from './directory.js';
+import { fsyncDirectory } from '../files/durable-files.js';
 import type { ResolvedLogOptions } from './log-options.js';
 import { ENTRY_HEADER_BYTES, entryIndex, entryPayloadLength, entryStoredChecksum, entryTerm } from './segment-format.js';
 import { decodeSegmentIndex, parseSegmentIndexFileName, segmentIndexPath, writeSegmentIndexFile, type SegmentIndex } from './segment-index-file.js';
@@ -69,7 +69,7 @@ async function disagreement(index: SegmentIndex, handle: FileHandle, fileBytes: 
  */
 export async function indexScannedSegment(options: ResolvedLogOptions, segment: Segment, terms: TermIndex): Promise<void> {
   try {
-    await writeSegmentIndexFile(segment.path, segment.describeIndex(terms), options.fsync, undefined);
+    await writeSegmentIndexFile(segment.path, segment.describeIndex(terms), options.fsync, false);
   } catch (error) {
     // The index only saves time: without it, the next open scans the segment again.
     options.onWarning(`Could not write the index file of log segment ${segment.path}: ${(error as Error).message}`);
@@ -95,5 +95,5 @@ export async function removeStrayIndexFiles(options: ResolvedLogOptions, segment
       options.onWarning(`Could not remove the index file ${path.join(options.directory, name)}: ${(error as Error).message}`);
     }
   }
-  if (removed && options.fsync) await syncDirectory(options.directory);
+  if (removed && options.fsync) await fsyncDirectory(options.directory);
 }

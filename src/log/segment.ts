@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { syncDirectory } from './directory.js';
+import { fsyncDirectory } from '../files/durable-files.js';
 import type { LogEntry } from './log-entry.js';
 import { OffsetTable } from './offset-table.js';
 import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, encodeEntry, encodeSegmentHeader, entryStoredChecksum, segmentFileName } from './segment-format.js';
@@ -197,7 +197,7 @@ export class Segment {
     if (this.handle === undefined) return;
     // The index file describes the segment as it was sealed. It goes first, and durably, so that no crash can leave
     // it beside a segment that was cut (and may be appended to again).
-    if ((await removeSegmentIndexFile(this.path)) && fsync) await syncDirectory(path.dirname(this.path));
+    if ((await removeSegmentIndexFile(this.path)) && fsync) await fsyncDirectory(path.dirname(this.path));
     const { size } = await this.handle.stat();
     if (size <= sizeBytes) return;
     await this.handle.truncate(sizeBytes);

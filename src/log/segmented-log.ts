@@ -1,4 +1,4 @@
-import { syncDirectory } from './directory.js';
+import { fsyncDirectory } from '../files/durable-files.js';
 import { FileChanges, deleteSegmentFiles } from './file-changes.js';
 import { IoQueue } from './io-queue.js';
 import type { LogEntry, LogReader } from './log-entry.js';
@@ -216,7 +216,7 @@ export class SegmentedLog {
     // One segment after the other, each synced before the next gets a byte: then only the last can be torn.
     for (const write of writes) {
       const created = await write.segment.write(write, this.options.fsync);
-      if (created && this.options.fsync) await syncDirectory(this.options.directory);
+      if (created && this.options.fsync) await fsyncDirectory(this.options.directory);
     }
     this.flushCountValue++;
     this.durableIndexValue = Math.max(this.durableIndexValue, this.flushingUpToIndex);
@@ -257,7 +257,7 @@ export class SegmentedLog {
     const writes = ready.map((segment) => {
       try {
         const index = segment.describeIndex(this.terms);
-        return () => writeSegmentIndexFile(segment.path, index, this.options.fsync, this.options.directory);
+        return () => writeSegmentIndexFile(segment.path, index, this.options.fsync, true);
       } catch (error) {
         return () => Promise.reject(error as Error);
       }

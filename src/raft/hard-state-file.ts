@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import * as zlib from 'node:zlib';
-import { syncDirectory } from '../log/directory.js';
+import { fsyncDirectory } from '../files/durable-files.js';
 import type { HardState } from './log-storage.js';
 
 /**
@@ -65,7 +65,7 @@ export class HardStateFile {
     const handle = await open(filePath, 'r+');
     try {
       const bytes = await handle.readFile();
-      if (bytes.length === 0 && fsync) await syncDirectory(path.dirname(filePath));
+      if (bytes.length === 0 && fsync) await fsyncDirectory(path.dirname(filePath));
       return new HardStateFile(handle, fsync, decodeSlots(bytes, filePath));
     } catch (error) {
       await handle.close();

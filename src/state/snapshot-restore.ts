@@ -2,7 +2,7 @@ import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeValue } from '../protocol/index.js';
 import { crc32 } from './crc32.js';
-import { publishDirectory, removeDirectory } from './durable-files.js';
+import { publishDirectory, removeDirectory } from '../files/durable-files.js';
 import { StateError } from './errors.js';
 import { FORMAT_VERSION_KEY, POSITION_KEY, STATE_FORMAT_VERSION } from './format.js';
 import { openRocksDatabase, type RocksDatabase } from './rocksdb.js';

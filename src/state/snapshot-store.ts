@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeDirectory } from './durable-files.js';
+import { removeDirectory } from '../files/durable-files.js';
 import { StateError } from './errors.js';
 import { readManifest, toSnapshotMetadata } from './snapshot-format.js';
 import type { StateStore } from './state-store.js';

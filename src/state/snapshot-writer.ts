@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ByteWriter, decodeValue } from '../protocol/index.js';
 import { crc32 } from './crc32.js';
-import { publishDirectory, removeDirectory, writeFileDurably } from './durable-files.js';
+import { publishDirectory, removeDirectory, writeFileDurably } from '../files/durable-files.js';
 import { StateError } from './errors.js';
 import { POSITION_KEY, STATE_FORMAT_VERSION, isMetaKey } from './format.js';
 import { readAllEntries, type RocksDatabase } from './rocksdb.js';

@@ -6,18 +6,19 @@ const SRC = resolve(import.meta.dirname, '..', '..', 'src');
 
 /** Which top-level modules each module may import (DESIGN.md, "Which way dependencies point"). */
 const ALLOWED: { [module: string]: string[] } = {
+  files: [],
   protocol: [],
-  log: ['protocol'],
-  state: ['protocol'],
-  bpmn: ['protocol'],
-  raft: ['log', 'protocol'],
-  engine: ['state', 'bpmn', 'log', 'protocol'],
-  exporters: ['protocol'],
-  gateway: ['protocol'],
-  http: ['protocol'],
-  connectors: ['exporters', 'bpmn', 'protocol'],
-  broker: ['gateway', 'http', 'exporters', 'raft', 'engine', 'state', 'bpmn', 'log', 'protocol'],
-  cli: ['connectors', 'broker', 'gateway', 'http', 'exporters', 'raft', 'engine', 'state', 'bpmn', 'log', 'protocol'],
+  log: ['protocol', 'files'],
+  state: ['protocol', 'files'],
+  bpmn: ['protocol', 'files'],
+  raft: ['log', 'protocol', 'files'],
+  engine: ['state', 'bpmn', 'log', 'protocol', 'files'],
+  exporters: ['protocol', 'files'],
+  gateway: ['protocol', 'files'],
+  http: ['protocol', 'files'],
+  connectors: ['exporters', 'bpmn', 'protocol', 'files'],
+  broker: ['gateway', 'http', 'exporters', 'raft', 'engine', 'state', 'bpmn', 'log', 'protocol', 'files'],
+  cli: ['connectors', 'broker', 'gateway', 'http', 'exporters', 'raft', 'engine', 'state', 'bpmn', 'log', 'protocol', 'files'],
 };
 
 function sourceFiles(directory: string): string[] {
