@@ -2,12 +2,23 @@ import { decodeValue, type Value } from '../protocol/index.js';
 import type { ColumnTrie } from './column-trie.js';
 import { decodeKeyParts, encodeKey } from './key-codec.js';
 import type { RocksDatabase } from './rocksdb.js';
-import type { Transactions } from './transactions.js';
+import type { StateWrite, Transactions } from './transactions.js';
 import type { Column, KeyPart } from './types.js';
 import { ABSENT, type ValueCache } from './value-cache.js';
 
-/** The overlay's mark for a key deleted but not yet persisted. */
-export const DELETED: Value = Object.freeze({ deleted: true }) as unknown as Value;
+/**
+ * The overlay's mark for a key deleted but not yet persisted: one per deletion, so that a persisted deletion removes
+ * its own mark only, never the mark of a later deletion of the same key that is still waiting for its batch.
+ */
+class DeletedMark {}
+
+function newDeletedMark(): Value {
+  return new DeletedMark() as unknown as Value;
+}
+
+function isDeletedMark(value: Value | undefined): boolean {
+  return value instanceof DeletedMark;
+}
 
 /** Entries read from RocksDB per page of a prefix visit: a visit that stops early reads little. */
 const PREFIX_PAGE_ENTRIES = 64;
@@ -92,8 +103,9 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     const encodedKey = encodeKey(this.keyPrefix, key);
     if (this.read(key, encodedKey) === undefined) return;
     const keyCopy = key.slice();
-    const previous = this.overlay.set(keyCopy, DELETED);
-    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, null, true);
+    const mark = newDeletedMark();
+    const previous = this.overlay.set(keyCopy, mark);
+    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, null, true, mark);
   }
 
   forEachWithPrefix(prefix: KeyPart[], visitor: (value: V, key: K) => boolean | void): void {
@@ -106,7 +118,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     if (!this.columnComplete && this.visitPersisted(encodeKey(this.keyPrefix, from), encodeKey(this.keyPrefix, to), visit) === false) return;
     // Memory holds the working set (unpersisted writes and recently used entries): filtered part by part.
     this.overlay.forEachWithPrefix([], (value, key) => {
-      if (value === DELETED || compareKeys(key, from) < 0 || compareKeys(key, to) >= 0) return true;
+      if (isDeletedMark(value) || compareKeys(key, from) < 0 || compareKeys(key, to) >= 0) return true;
       return visit(value, key);
     });
   }
@@ -124,11 +136,14 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
    * After a persist: a deleted entry leaves memory; a written one stays as a clean entry (unless written again since),
    * counted for eviction.
    */
-  settle(key: readonly KeyPart[], encodedKey: Buffer, value: Value | null): void {
+  settle(write: StateWrite): void {
+    const { parts: key, key: encodedKey, value } = write;
     const start = this.scanStarts.get(key[0]);
     if (value !== null && start !== undefined && encodedKey.compare(start) < 0) this.scanStarts.set(key[0], encodedKey);
+    // RocksDB has the key now: an "absent" mark from an earlier read would hide it once its entry leaves memory.
+    if (value !== null && this.cache.size > 0) this.cache.delete(encodedKey.toString('latin1'));
     const inOverlay = this.overlay.get(key);
-    if (inOverlay !== (value ?? DELETED)) return;
+    if (inOverlay !== (value ?? write.mark)) return;
     if (value === null) {
       // No "absent" mark in the cache: deleted keys are almost never read again (instance, job and variable keys are
       // not reused), and marking each one pushed live entries out of the cache. Closed-loop maximum +9 % without it
@@ -158,7 +173,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   private read(key: readonly KeyPart[], encodedKey?: Buffer): Value | undefined {
     const pending = this.overlay.get(key);
-    if (pending !== undefined) return pending === DELETED ? undefined : pending;
+    if (pending !== undefined) return isDeletedMark(pending) ? undefined : pending;
     if (this.isComplete(key)) return undefined;
     const encoded = encodedKey ?? encodeKey(this.keyPrefix, key);
     const id = encoded.toString('latin1');
@@ -186,7 +201,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
         if (this.visitPersistedFrom(prefix, firstPartOnly, visitor) === false) return;
       }
     }
-    this.overlay.forEachWithPrefix(prefix, (value, key) => (value === DELETED ? true : visitor(value, key)));
+    this.overlay.forEachWithPrefix(prefix, (value, key) => (isDeletedMark(value) ? true : visitor(value, key)));
   }
 
   /**
@@ -197,10 +212,15 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     const lower = encodeKey(this.keyPrefix, [firstPart]);
     const { rows } = this.database.querySync({ gte: lower, lt: upperBound(lower), limit: PREFIX_LOAD_ENTRIES_MAX + 1, keyEncoding: 'buffer', valueEncoding: 'buffer' });
     if (rows.length > PREFIX_LOAD_ENTRIES_MAX * 2) return false;
+    let shadowed = false;
     for (let index = 0; index < rows.length; index += 2) {
       const key = decodeKeyParts(rows[index], this.keyPrefix.length);
       if (this.overlay.get(key) === undefined) this.keepClean(key, decodeValue(rows[index + 1]));
+      else shadowed = true;
     }
+    // A persisted entry shadowed by a write (perhaps of the open transaction) is not loaded: should that transaction
+    // roll back, the restored slot is empty and the entry is in RocksDB only, so the prefix is not complete any more.
+    if (shadowed) this.transactions.onRollback(this, firstPart);
     if (this.completeFirstParts.size >= COMPLETE_FIRST_PARTS_MAX) this.completeFirstParts.clear();
     this.completeFirstParts.add(firstPart);
     return true;
@@ -218,6 +238,11 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   /** After a rollback an entry deleted in the overlay may live again: forget every scan start. */
   forgetScanStarts(): void {
     this.scanStarts.clear();
+  }
+
+  /** A rolled-back transaction shadowed entries of this prefix when it was loaded: they are not in memory. */
+  forgetComplete(firstPart: KeyPart): void {
+    this.completeFirstParts.delete(firstPart);
   }
 
   private rememberScanStart(firstPart: KeyPart, start: Buffer | undefined): void {
@@ -247,7 +272,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
         const key = decodeKeyParts(rows[index], this.keyPrefix.length);
         const pending = this.overlay.get(key);
         // An entry deleted in the overlay is dead; any other is live (visited here, or with the overlay).
-        if (pending !== DELETED && live.first === undefined) live.first = rows[index];
+        if (!isDeletedMark(pending) && live.first === undefined) live.first = rows[index];
         if (pending !== undefined) continue;
         if (visitor(decodeValue(rows[index + 1]), key) === false) return false;
       }

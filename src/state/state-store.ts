@@ -177,7 +177,7 @@ export class StateStore {
     const position = sealed[count - 1].position;
     batch.put(POSITION_KEY, encodeValue(position));
     await batch.write();
-    for (const write of writes) write.column.settle(write.parts, write.key, write.value);
+    for (const write of writes) write.column.settle(write);
     this.cleanEntries.evictOverflow();
     this.transactions.dropSealed(count);
     this.persistedPositionValue = position;

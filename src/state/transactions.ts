@@ -2,9 +2,11 @@ import type { Value } from '../protocol/index.js';
 import type { ColumnTrie, PreviousSlot } from './column-trie.js';
 import type { KeyPart } from './types.js';
 
-/** What a write needs to settle its column's overlay once persisted (StateColumn implements it). */
+/** What a write needs from its column once persisted, or when its transaction rolls back (StateColumn implements it). */
 export interface SettlingColumn {
-  settle(key: readonly KeyPart[], encodedKey: Buffer, value: Value | null): void;
+  settle(write: StateWrite): void;
+  /** The transaction that made a prefix complete in memory rolled back (see StateColumn.loadPrefix). */
+  forgetComplete(firstPart: KeyPart): void;
 }
 
 /**
@@ -18,6 +20,8 @@ export interface StateWrite {
   existedBefore: boolean;
   column: SettlingColumn;
   parts: readonly KeyPart[];
+  /** A deletion's mark in the overlay (null for a put): the one its settling may remove. */
+  mark: Value | null;
 }
 
 /** A committed transaction waiting to be persisted: its log position and its writes in order. */
@@ -40,6 +44,7 @@ const NO_WRITES: readonly StateWrite[] = Object.freeze([]);
  */
 export class Transactions {
   private undoLog: UndoEntry[] = [];
+  private rollbackNotes: { column: SettlingColumn; firstPart: KeyPart }[] = [];
   private writes: StateWrite[] = [];
   /**
    * Sealed, not yet persisted, oldest first. Bounded only by how far persist lags behind processing; the broker reads
@@ -69,9 +74,15 @@ export class Transactions {
     encodedKey: Buffer,
     value: Value | null,
     existedBefore: boolean,
+    mark: Value | null = null,
   ): void {
     this.undoLog.push({ trie, key, previous });
-    this.writes.push({ key: encodedKey, value, existedBefore, column, parts: key });
+    this.writes.push({ key: encodedKey, value, existedBefore, column, parts: key, mark });
+  }
+
+  /** Tells the column, should the open transaction roll back, that the prefix is not complete in memory. */
+  onRollback(column: SettlingColumn, firstPart: KeyPart): void {
+    this.rollbackNotes.push({ column, firstPart });
   }
 
   commit(position: number): void {
@@ -88,6 +99,7 @@ export class Transactions {
       const { trie, key, previous } = this.undoLog[index];
       trie.restore(key, previous);
     }
+    for (const { column, firstPart } of this.rollbackNotes) column.forgetComplete(firstPart);
     this.reset();
   }
 
@@ -110,5 +122,6 @@ export class Transactions {
   private reset(): void {
     if (this.undoLog.length > 0) this.undoLog = [];
     if (this.writes.length > 0) this.writes = [];
+    if (this.rollbackNotes.length > 0) this.rollbackNotes = [];
   }
 }

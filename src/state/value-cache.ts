@@ -36,6 +36,11 @@ export class ValueCache {
     }
   }
 
+  delete(id: string): void {
+    this.young.delete(id);
+    this.old.delete(id);
+  }
+
   get size(): number {
     return this.young.size + this.old.size;
   }
