@@ -2,29 +2,22 @@ import type { Value } from '../protocol/index.js';
 import type { KeyPart } from './types.js';
 
 /**
- * The in-memory copy of one column: a trie of Maps, one level per key part, so a prefix visit walks only the
- * entries under that prefix, in Map insertion order. Each branch counts the live entries below it, which makes
- * countWithPrefix O(prefix length).
+ * The in-memory tier of one column (StateColumn's overlay): a trie of Maps, one level per key part, so a prefix visit
+ * walks only the entries under that prefix, in Map insertion order. Each branch counts the entries below it, which
+ * makes countWithPrefix O(prefix length). It holds unpersisted writes (a deletion is a mark value StateColumn puts
+ * here) and clean entries kept from RocksDB; the trie itself knows neither, it stores values.
  *
- * Deleting inside a transaction leaves a TOMBSTONE in the slot instead of removing it, and the transaction purges it
- * at commit. That is what makes rollback exact: restoring a deleted value refills its slot where it was, so the Map's
- * insertion order after a rollback is the order before the transaction. (A consequence: a key deleted and put again
- * within one transaction keeps its place; across transactions it moves to the end, as a Map would.)
- *
- * Memory: today every entry of every column lives here, which bounds the state by the heap. Evicting cold branches
- * and reading them back with synchronous RocksDB reads (getManySync) is a later step; the interface allows it,
- * because every read goes through this class.
+ * Rollback restores slots newest write first: a slot that did not exist before the transaction is removed, which
+ * restores the Map's insertion order (a key's other writes keep their place).
  */
 
-export const TOMBSTONE: unique symbol = Symbol('tombstone');
-
-/** What a slot held before a write: a value, a tombstone, or undefined when the key was not in the Map at all. */
-export type PreviousSlot = Value | typeof TOMBSTONE | undefined;
+/** What a slot held before a write: a value, or undefined when the key was not in the Map at all. */
+export type PreviousSlot = Value | undefined;
 
 interface Branch {
-  /** Live entries (not tombstones) below this branch. */
+  /** Entries below this branch. */
   count: number;
-  /** Branches below the last level; values or tombstones at the last level. */
+  /** Branches below the last level; values at the last level. */
   children: Map<KeyPart, unknown>;
 }
 
@@ -46,8 +39,7 @@ export class ColumnTrie {
     const last = this.keyLength - 1;
     for (let depth = 0; depth < last && branch !== undefined; depth++) branch = branch.children.get(key[depth]) as Branch | undefined;
     if (branch === undefined) return undefined;
-    const slot = branch.children.get(key[last]);
-    return slot === TOMBSTONE ? undefined : (slot as Value | undefined);
+    return branch.children.get(key[last]) as Value | undefined;
   }
 
   /** Stores a value and returns what the slot held before. */
@@ -56,34 +48,35 @@ export class ColumnTrie {
     const part = key[this.keyLength - 1];
     const previous = leaf.children.get(part) as PreviousSlot;
     leaf.children.set(part, value);
-    if (previous === undefined || previous === TOMBSTONE) this.adjustCounts(1);
+    if (previous === undefined) this.adjustCounts(1);
     return previous;
   }
 
-  /** Puts a slot back as it was before a write (rollback). Writes are undone newest first, so the walk always finds the slot. */
+  /**
+   * Puts a slot back as it was before a write (rollback), or removes it (previous undefined; also how a persisted
+   * deletion or an evicted entry leaves memory). Writes are undone newest first, so the walk always finds the slot.
+   */
   restore(key: readonly KeyPart[], previous: PreviousSlot): void {
     const leaf = this.walk(key, false) as Branch;
     const part = key[this.keyLength - 1];
-    const wasLive = this.isLive(leaf.children.get(part));
-    const willBeLive = previous !== undefined && previous !== TOMBSTONE;
+    const wasPresent = leaf.children.has(part);
     if (previous === undefined) {
       // The key was new in this transaction, so it is the newest entry of its Map: deleting it restores the order.
       leaf.children.delete(part);
       this.pruneEmptyBranches(key);
+      if (wasPresent) this.adjustCounts(-1);
     } else {
       leaf.children.set(part, previous);
+      if (!wasPresent) this.adjustCounts(1);
     }
-    if (wasLive !== willBeLive) this.adjustCounts(willBeLive ? 1 : -1);
   }
-
-
 
   countWithPrefix(prefix: readonly KeyPart[]): number {
     if (prefix.length === this.keyLength) return this.get(prefix) === undefined ? 0 : 1;
     return this.branchAt(prefix)?.count ?? 0;
   }
 
-  /** Visits live entries under the prefix in insertion order; returns false if the visitor stopped the visit. */
+  /** Visits the entries under the prefix in insertion order; returns false if the visitor stopped the visit. */
   forEachWithPrefix(prefix: readonly KeyPart[], visitor: (value: Value, key: KeyPart[]) => boolean | void): void {
     if (prefix.length === this.keyLength) {
       const value = this.get(prefix);
@@ -101,7 +94,6 @@ export class ColumnTrie {
     for (const [part, child] of branch.children) {
       key[depth] = part;
       if (isLeaf) {
-        if (child === TOMBSTONE) continue;
         // A copy per entry: the visitor may keep the key, and `key` is reused for the next entry.
         if (visitor(child as Value, key.slice(0, this.keyLength)) === false) return false;
       } else if ((child as Branch).count > 0) {
@@ -145,9 +137,5 @@ export class ColumnTrie {
       if (this.path[depth].children.size > 0) return;
       this.path[depth - 1].children.delete(key[depth - 1]);
     }
-  }
-
-  private isLive(slot: unknown): boolean {
-    return slot !== undefined && slot !== TOMBSTONE;
   }
 }
