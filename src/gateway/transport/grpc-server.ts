@@ -173,7 +173,8 @@ export class GrpcServer {
       return;
     }
     stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
-    stream.once('wantTrailers', sendOkTrailers);
+    // 'wantTrailers' comes once per stream: a plain listener, no once() wrapper per call.
+    stream.on('wantTrailers', sendOkTrailers);
     stream.end(frameMessage(bytes));
   }
 

@@ -7,7 +7,7 @@ export const RESPONSE_HEADERS = Object.freeze({ ':status': 200, 'content-type': 
 /** `sendDate: false` (node:http2 honours it, its types do not list it): no Date header, which gRPC does not use. */
 export const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false }) as ServerStreamResponseOptions;
 const OK_TRAILERS = Object.freeze({ 'grpc-status': '0' });
-export const END_STREAM = Object.freeze({ endStream: true, sendDate: false }) as ServerStreamResponseOptions;
+const END_STREAM = Object.freeze({ endStream: true, sendDate: false }) as ServerStreamResponseOptions;
 export const NO_DATE = Object.freeze({ sendDate: false }) as ServerStreamResponseOptions;
 
 /** The request's custom metadata (HTTP/2 headers); values of "-bin" keys are base64 on the wire. */
@@ -30,16 +30,13 @@ export function sendOkTrailers(this: ServerHttp2Stream): void {
 
 /** Ends a call that sent no messages with its status in the response headers ("Trailers-Only"). */
 export function sendTrailersOnly(stream: ServerHttp2Stream, status: CallStatus): void {
-  if (stream.destroyed || stream.closed || stream.headersSent) return;
-  stream.respond(
-    {
-      ':status': 200,
-      'content-type': 'application/grpc+proto',
-      'grpc-status': String(status.code),
-      'grpc-message': encodeGrpcMessage(status.details),
-    },
-    END_STREAM,
-  );
+  if (isGone(stream) || stream.headersSent) return;
+  stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto', ...statusTrailers(status) }, END_STREAM);
+}
+
+/** The status as gRPC sends it, in trailers or (Trailers-Only) in the response headers. */
+function statusTrailers(status: CallStatus): { 'grpc-status': string; 'grpc-message': string } {
+  return { 'grpc-status': String(status.code), 'grpc-message': encodeGrpcMessage(status.details) };
 }
 
 /** True when nothing more may be sent on the stream (the client reset it, or it ended). */
@@ -119,8 +116,7 @@ export class ServerStreamCall<Request, Response> {
     if (this.stream.headersSent) return;
     this.stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     this.stream.once('wantTrailers', () => {
-      const status = this.finalStatus ?? { code: GRPC_STATUS.OK, details: '' };
-      this.stream.sendTrailers({ 'grpc-status': String(status.code), 'grpc-message': encodeGrpcMessage(status.details) });
+      this.stream.sendTrailers(statusTrailers(this.finalStatus ?? { code: GRPC_STATUS.OK, details: '' }));
     });
   }
 
