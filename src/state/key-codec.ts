@@ -24,24 +24,30 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const ESCAPED_ZERO = 0xff;
 
-/** One scratch buffer reused by every encode call: the state is single-threaded and encoding is its hot path. */
-let scratch = Buffer.allocUnsafe(1024);
+/**
+ * One scratch buffer reused by every encode call: the state is single-threaded and encoding is its hot path. It owns
+ * its memory (not a slice of Node's pool) so that a DataView over it writes int64 parts without the temporary
+ * bigints Buffer's writeBigInt64BE makes.
+ */
+let scratch = Buffer.allocUnsafeSlow(1024);
+let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 let scratchOffset = 0;
 
 function ensureScratch(bytes: number): void {
   if (scratchOffset + bytes <= scratch.length) return;
   let size = scratch.length * 2;
   while (size < scratchOffset + bytes) size *= 2;
-  const grown = Buffer.allocUnsafe(size);
+  const grown = Buffer.allocUnsafeSlow(size);
   scratch.copy(grown, 0, 0, scratchOffset);
   scratch = grown;
+  scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 }
 
 /** The encoded prefix shared by every key of a column (the column name as a one-part tuple). */
 export function encodeColumnPrefix(columnName: string): Buffer {
   scratchOffset = 0;
   writeString(columnName);
-  return Buffer.from(scratch.subarray(0, scratchOffset));
+  return copyOutScratch();
 }
 
 /** Encodes `parts` after a column prefix into a fresh buffer. Throws TypeError/RangeError for parts it cannot order. */
@@ -51,7 +57,14 @@ export function encodeKey(columnPrefix: Buffer, parts: readonly KeyPart[]): Buff
   columnPrefix.copy(scratch, 0);
   scratchOffset = columnPrefix.length;
   for (let index = 0; index < parts.length; index++) writePart(parts[index], index);
-  return Buffer.from(scratch.subarray(0, scratchOffset));
+  return copyOutScratch();
+}
+
+/** The encoded bytes in a buffer of their own: one allocation, no intermediate view (keys are a few dozen bytes). */
+function copyOutScratch(): Buffer {
+  const out = Buffer.allocUnsafe(scratchOffset);
+  for (let i = 0; i < scratchOffset; i++) out[i] = scratch[i];
+  return out;
 }
 
 function writePart(part: KeyPart, index: number): void {
@@ -71,7 +84,7 @@ function writeBigInt(part: bigint): void {
   if (part < INT64_MIN || part > INT64_MAX) throw new RangeError(`Key part ${part} is outside the int64 range`);
   ensureScratch(9);
   scratch[scratchOffset] = PartTag.BigInt;
-  scratch.writeBigInt64BE(part, scratchOffset + 1);
+  scratchView.setBigInt64(scratchOffset + 1, part);
   scratch[scratchOffset + 1] ^= 0x80;
   scratchOffset += 9;
 }
@@ -115,7 +128,8 @@ function writeEscaped(utf8: Buffer): void {
   }
 }
 
-const numberScratch = Buffer.allocUnsafe(8);
+const numberScratch = Buffer.allocUnsafeSlow(8);
+const numberScratchView = new DataView(numberScratch.buffer, numberScratch.byteOffset, 8);
 
 /** Decodes a whole key: the column name followed by the key's parts. */
 export function decodeKey(key: Buffer): { columnName: string; parts: KeyPart[] } {
@@ -141,7 +155,7 @@ function readPart(key: Buffer, reader: { offset: number }): KeyPart {
     case PartTag.BigInt:
       readEightBytes(key, reader);
       numberScratch[0] ^= 0x80;
-      return numberScratch.readBigInt64BE(0);
+      return numberScratchView.getBigInt64(0);
     case PartTag.Number:
       readEightBytes(key, reader);
       return readOrderedDouble();
@@ -154,7 +168,7 @@ function readPart(key: Buffer, reader: { offset: number }): KeyPart {
 
 function readEightBytes(key: Buffer, reader: { offset: number }): void {
   if (reader.offset + 8 > key.length) throw new RangeError(`Key ${key.toString('hex')} is truncated at offset ${reader.offset}`);
-  key.copy(numberScratch, 0, reader.offset, reader.offset + 8);
+  for (let i = 0; i < 8; i++) numberScratch[i] = key[reader.offset + i];
   reader.offset += 8;
 }
 
