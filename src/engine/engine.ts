@@ -112,7 +112,6 @@ export class Engine {
     if (options.isNew && writers.records.length === 1 && leftoverCommands.length === 0 && this.isReadOnly(command)) {
       // Nothing happened but an answer (an empty job activation): keep the log free of it.
       this.store.rollbackTransaction();
-      this.state.keys.reload();
       return { records: [], responses: writers.responses, sideEffects: writers.sideEffects, leftoverCommands: [] };
     }
     const payload = options.encode?.(writers.records);
@@ -150,7 +149,6 @@ export class Engine {
    */
   private processingFailed(command: Record, options: ProcessOptions, error: unknown): ProcessingResult {
     this.store.rollbackTransaction();
-    this.state.keys.reload();
     const writers = this.writers;
     writers.beginBatch(options.nextPosition, command.timestamp);
     if (options.isNew) writers.addPositioned(command);
@@ -158,7 +156,6 @@ export class Engine {
     if (payload === null) {
       // Even the command cannot be encoded: log it without its value, so the log stays readable.
       this.store.rollbackTransaction();
-      this.state.keys.reload();
       const withoutValue = { ...command, value: {} };
       writers.beginBatch(options.nextPosition, command.timestamp);
       if (options.isNew) writers.addPositioned(withoutValue);

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { StateStore, type StateStoreOptions, type TakeSnapshotOptions } from './state-store.js';
+export { StateStore, type StateStoreOptions, type TakeSnapshotOptions, type TransactionListener } from './state-store.js';
 export { restoreSnapshot } from './snapshot-restore.js';
 export { SnapshotStore, SNAPSHOT_KEEP_COUNT_DEFAULT, type SnapshotStoreOptions } from './snapshot-store.js';
 export type { SnapshotTarget } from './snapshot-writer.js';

@@ -50,8 +50,17 @@ export interface TakeSnapshotOptions {
  */
 export const CACHE_ENTRIES_MAX_DEFAULT = 100_000;
 
+/** State kept outside columns while a transaction runs, and written to its column when it commits. */
+export interface TransactionListener {
+  /** Writes what changed in the open transaction (to columns of the same store). */
+  beforeCommit(): void;
+  /** Forgets what changed in the transaction that was rolled back. */
+  afterRollback(): void;
+}
+
 export class StateStore {
   private readonly columns = new Map<string, StateColumn<readonly KeyPart[], Value>>();
+  private readonly transactionListeners: TransactionListener[] = [];
   private readonly transactions: Transactions;
   private persistedPositionValue: number;
   /** Persist calls run one after another, in call order; this is the tail of that chain. */
@@ -112,13 +121,23 @@ export class StateStore {
     return this.transactions.pendingCount;
   }
 
+  /**
+   * Lets state that changes many times in a transaction (the key counter, the processed position) be written once,
+   * just before the transaction commits: one write instead of one per change.
+   */
+  addTransactionListener(listener: TransactionListener): void {
+    this.transactionListeners.push(listener);
+  }
+
   commitTransaction(position: number): void {
+    for (const listener of this.transactionListeners) listener.beforeCommit();
     this.transactions.commit(position);
   }
 
   rollbackTransaction(): void {
     this.transactions.rollback();
     for (const column of this.columns.values()) column.forgetScanStarts();
+    for (const listener of this.transactionListeners) listener.afterRollback();
   }
 
   persist(upToPosition: number): Promise<void> {

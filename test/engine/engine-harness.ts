@@ -29,8 +29,11 @@ export class EngineHarness {
   private constructor(
     readonly store: StateStore,
     readonly engine: Engine,
+    private readonly directory: string,
     private readonly cleanup: () => void,
     readonly partitionId: number,
+    private readonly partitionCount: number | undefined,
+    private readonly allowUnknownCalledProcess: boolean | undefined,
   ) {}
 
   /**
@@ -41,15 +44,28 @@ export class EngineHarness {
     const dir = tempDir('tributary-engine-');
     const store = await StateStore.open({ directory: dir.path });
     const partitionId = options.partitionId ?? 1;
-    const harness = new EngineHarness(store, undefined as unknown as Engine, dir.remove, partitionId);
-    (harness as { engine: Engine }).engine = new Engine({
-      partitionId,
-      partitionCount: options.partitionCount,
-      store,
-      jobStreams: harness.jobStreams,
-      allowUnknownCalledProcess: options.allowUnknownCalledProcess,
-    });
+    const harness = new EngineHarness(store, undefined as unknown as Engine, dir.path, dir.remove, partitionId, options.partitionCount, options.allowUnknownCalledProcess);
+    (harness as { engine: Engine }).engine = harness.newEngine(store);
     return harness;
+  }
+
+  /** Persists, closes and opens the state again from its directory with a new engine: a clean restart, no replay. */
+  async reopen(): Promise<void> {
+    await this.store.persist(this.store.position);
+    await this.store.close();
+    const store = await StateStore.open({ directory: this.directory });
+    (this as { store: StateStore }).store = store;
+    (this as { engine: Engine }).engine = this.newEngine(store);
+  }
+
+  private newEngine(store: StateStore): Engine {
+    return new Engine({
+      partitionId: this.partitionId,
+      partitionCount: this.partitionCount,
+      store,
+      jobStreams: this.jobStreams,
+      allowUnknownCalledProcess: this.allowUnknownCalledProcess,
+    });
   }
 
   async close(): Promise<void> {

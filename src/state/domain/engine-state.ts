@@ -1,4 +1,4 @@
-import type { StateStore } from '../index.js';
+import type { StateStore, TransactionListener } from '../index.js';
 import { ElementInstanceState, type ReadonlyElementInstanceState } from './element-instance-state.js';
 import { IncidentState, type ReadonlyIncidentState } from './incident-state.js';
 import { JobState, type ReadonlyJobState } from './job-state.js';
@@ -40,7 +40,7 @@ export interface ReadonlyEngineState {
 }
 
 /** Every domain's state of one partition; only event appliers use the mutable views. */
-export class EngineState implements ReadonlyEngineState {
+export class EngineState implements ReadonlyEngineState, TransactionListener {
   readonly processes: ProcessState;
   readonly elementInstances: ElementInstanceState;
   readonly variables: VariableState;
@@ -57,6 +57,7 @@ export class EngineState implements ReadonlyEngineState {
   readonly schemaRegistry: SchemaRegistryState;
   readonly keys: KeyGenerator;
   private readonly meta: Column<[string], number>;
+  private processedInTransaction: number | undefined;
 
   constructor(store: StateStore, partitionId: number) {
     this.processes = new ProcessState(store);
@@ -75,14 +76,26 @@ export class EngineState implements ReadonlyEngineState {
     this.schemaRegistry = new SchemaRegistryState(store);
     this.keys = new KeyGenerator(store, partitionId);
     this.meta = store.column('processing-meta', 1);
+    store.addTransactionListener(this);
   }
 
   /** Position of the last command processed; commands after it in the log still wait for processing. */
   get lastProcessedPosition(): number {
-    return this.meta.get('lastProcessedPosition') ?? 0;
+    return this.processedInTransaction ?? this.meta.get('lastProcessedPosition') ?? 0;
   }
 
+  /** Kept here while the transaction runs (every command of a batch moves it) and written as it commits. */
   markProcessed(position: number): void {
-    if (position > this.lastProcessedPosition) this.meta.put(['lastProcessedPosition'], position);
+    if (position > this.lastProcessedPosition) this.processedInTransaction = position;
+  }
+
+  beforeCommit(): void {
+    if (this.processedInTransaction === undefined) return;
+    this.meta.put(['lastProcessedPosition'], this.processedInTransaction);
+    this.processedInTransaction = undefined;
+  }
+
+  afterRollback(): void {
+    this.processedInTransaction = undefined;
   }
 }
