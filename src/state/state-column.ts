@@ -56,6 +56,11 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
    * without this every visit would wade through the tombstones of everything consumed before.
    */
   private readonly scanStarts = new Map<KeyPart, Buffer>();
+  /**
+   * Whether a read of this column ever left an "absent" mark in the cache. Most columns never do (their entities are
+   * read after they are written); for them put and settle skip the cache, and the key's conversion to a string.
+   */
+  private marksAbsent = false;
 
   constructor(
     readonly name: string,
@@ -141,7 +146,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     const start = this.scanStarts.get(key[0]);
     if (value !== null && start !== undefined && encodedKey.compare(start) < 0) this.scanStarts.set(key[0], encodedKey);
     // RocksDB has the key now: an "absent" mark from an earlier read would hide it once its entry leaves memory.
-    if (value !== null && this.cache.size > 0) this.cache.delete(encodedKey.toString('latin1'));
+    if (value !== null && this.marksAbsent) this.cache.delete(encodedKey.toString('latin1'));
     const inOverlay = this.overlay.get(key);
     if (inOverlay !== (value ?? write.mark)) return;
     if (value === null) {
@@ -168,7 +173,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   /** True when the cache knows RocksDB lacks the key (no disk read). */
   private knownAbsent(encodedKey: Buffer): boolean {
-    return this.cache.get(encodedKey.toString('latin1')) === ABSENT;
+    return this.marksAbsent && this.cache.get(encodedKey.toString('latin1')) === ABSENT;
   }
 
   private read(key: readonly KeyPart[], encodedKey?: Buffer): Value | undefined {
@@ -177,9 +182,10 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     if (this.isComplete(key)) return undefined;
     const encoded = encodedKey ?? encodeKey(this.keyPrefix, key);
     const id = encoded.toString('latin1');
-    if (this.cache.get(id) === ABSENT) return undefined;
+    if (this.marksAbsent && this.cache.get(id) === ABSENT) return undefined;
     const stored = this.database._getManySync([encoded], {})[0];
     if (stored === undefined) {
+      this.marksAbsent = true;
       this.cache.set(id, ABSENT);
       return undefined;
     }
