@@ -181,12 +181,11 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     if (pending !== undefined) return isDeletedMark(pending) ? undefined : pending;
     if (this.isComplete(key)) return undefined;
     const encoded = encodedKey ?? encodeKey(this.keyPrefix, key);
-    const id = encoded.toString('latin1');
-    if (this.marksAbsent && this.cache.get(id) === ABSENT) return undefined;
+    if (this.knownAbsent(encoded)) return undefined;
     const stored = this.database._getManySync([encoded], {})[0];
     if (stored === undefined) {
       this.marksAbsent = true;
-      this.cache.set(id, ABSENT);
+      this.cache.set(encoded.toString('latin1'), ABSENT);
       return undefined;
     }
     return this.keepClean(key, decodeValue(stored));

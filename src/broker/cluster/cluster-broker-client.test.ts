@@ -93,6 +93,14 @@ describe('ClusterBrokerClient forwarding a command to the leader on another node
     expect(waitedMs).toBeLessThan(1_000);
   });
 
+  test('times requests out again after a while with none waiting', async () => {
+    const gateway = await gatewayWithLeader(() => new Promise<Record>(() => undefined));
+    await expect(gateway.sendCommand(1, CREATE, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    await expect(gateway.sendCommand(1, CREATE, { timeoutMs: 60 })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  });
+
   test("passes on the leader's failure", async () => {
     const gateway = await gatewayWithLeader(async () => {
       throw new TributaryError('NOT_FOUND', "Expected to find a process with id 'order', but none was deployed");

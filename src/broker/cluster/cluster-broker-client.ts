@@ -368,6 +368,12 @@ export class ClusterBrokerClient implements BrokerClient {
   }
 
   private failExpiredRequests(nowMs: number): void {
+    if (this.remoteRequests.size === 0) {
+      // Nothing waits: an idle broker does not wake up a hundred times a second. The next request starts it again.
+      clearInterval(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+      return;
+    }
     for (const [requestId, request] of this.remoteRequests) {
       if (request.deadlineMs > nowMs) continue;
       const { nodeId, command, timeoutMs } = request;
