@@ -4,13 +4,6 @@ export interface LogOptions {
   segmentSizeBytesMax?: number;
   /** Whether flush fdatasyncs. Default true; false only for benchmarks that compare without durability. */
   fsync?: boolean;
-  /**
-   * Whether segment files are written full of zeros before the log needs them (see spare-segment.ts). Default true:
-   * group commits then never grow the file, and their fdatasyncs stay short. The last segment's file is then
-   * segmentSizeBytesMax long from its first entry on, and a log whose last segment is half full has one spare file of
-   * that size beside it.
-   */
-  preallocateSegmentFiles?: boolean;
   /** The largest payload append accepts. Default 16 MiB. */
   entrySizeBytesMax?: number;
   /**
@@ -24,7 +17,6 @@ export interface ResolvedLogOptions {
   directory: string;
   segmentSizeBytesMax: number;
   fsync: boolean;
-  preallocateSegmentFiles: boolean;
   entrySizeBytesMax: number;
   onWarning: (message: string) => void;
 }
@@ -44,7 +36,6 @@ export function resolveLogOptions(options: LogOptions): ResolvedLogOptions {
     directory: options.directory,
     segmentSizeBytesMax: options.segmentSizeBytesMax ?? 64 * MEBIBYTE,
     fsync: options.fsync ?? true,
-    preallocateSegmentFiles: options.preallocateSegmentFiles ?? true,
     entrySizeBytesMax: options.entrySizeBytesMax ?? 16 * MEBIBYTE,
     onWarning: options.onWarning ?? ((message) => process.emitWarning(message, 'TributaryLogWarning')),
   };

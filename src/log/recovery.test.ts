@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LogCorruptedError, SegmentedLog } from './index.js';
 import { ENTRY_BYTES, SEGMENT_HEADER_BYTES, SEGMENT_SIZE_BYTES_MAX, flipByte, payloadOf, useLogDirectory } from './test-support/log-directory.js';
 
-// Plain segment files, whose bytes end where their entries end: these tests damage a file's end. Preallocated ones
-// (zeros after the entries) are recovered in preallocation.test.ts.
-const logs = useLogDirectory('tributary-log-recovery-', { preallocateSegmentFiles: false });
+const logs = useLogDirectory('tributary-log-recovery-');
 const { openLog } = logs;
 
 /** A log of `count` entries, closed again. */
@@ -18,7 +16,7 @@ async function givenLogWith(count: number): Promise<void> {
 }
 
 async function openError(): Promise<LogCorruptedError> {
-  const error = await SegmentedLog.open({ directory: logs.directory, segmentSizeBytesMax: SEGMENT_SIZE_BYTES_MAX, preallocateSegmentFiles: false }).then(
+  const error = await SegmentedLog.open({ directory: logs.directory, segmentSizeBytesMax: SEGMENT_SIZE_BYTES_MAX }).then(
     (log) => {
       logs.openLogs.push(log);
       throw new Error('Expected the log to refuse to open');

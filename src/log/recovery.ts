@@ -6,9 +6,8 @@ import type { ResolvedLogOptions } from './log-options.js';
 import { OffsetTable } from './offset-table.js';
 import { SEGMENT_HEADER_BYTES, decodeSegmentHeader, parseSegmentFileName } from './segment-format.js';
 import { indexScannedSegment, loadSegmentIndex, removeStrayIndexFiles } from './segment-index-recovery.js';
-import { intactEntryFollows, onlyZerosFollow, readFully, scanSegmentEntries, type EntryScan } from './segment-scanner.js';
+import { intactEntryFollows, readFully, scanSegmentEntries, type EntryScan } from './segment-scanner.js';
 import { Segment } from './segment.js';
-import { deleteSpareSegmentFile } from './spare-segment.js';
 import { TermIndex } from './term-index.js';
 import type { WriteSlab } from './write-slab.js';
 
@@ -33,14 +32,9 @@ interface SegmentFile {
  *
  * The last segment is the only one that can be torn because a flush fdatasyncs a segment before it writes any byte
  * of the next one.
- *
- * Zeros after the last entry are a preallocated file's (spare-segment.ts), not damage: the last segment keeps them
- * and is appended to in place; a sealed segment that still has them (a crash came before its file was cut at the
- * roll) is cut to its entries. A spare file left behind is deleted: whether all of it was written is unknown.
  */
 export async function recoverLog(options: ResolvedLogOptions, slab: WriteSlab): Promise<RecoveredLog> {
   await createDirectory(options);
-  await deleteSpareSegmentFile(options.directory);
   const files = await listSegmentFiles(options.directory);
   const terms = new TermIndex();
   const segments: Segment[] = [];
@@ -113,10 +107,7 @@ async function recoverSegment(options: ResolvedLogOptions, file: SegmentFile, co
       }
     }
     const scan = await scanSegmentEntries(handle, fileBytes, file.firstIndex, context.terms, context.terms.lastTerm);
-    if (scan.damage !== undefined) {
-      if (!(await onlyZerosFollow(handle, fileBytes, scan.validBytes))) await truncateTornTail(options, handle, fileBytes, file, scan, context.isLast);
-      else if (!context.isLast) await cutSealedSegment(options, handle, scan.validBytes);
-    }
+    if (scan.damage !== undefined) await truncateTornTail(options, handle, fileBytes, file, scan, context.isLast);
     if (!context.isLast && scan.offsets.length === 0) {
       throw new LogCorruptedError(file.path, SEGMENT_HEADER_BYTES, file.firstIndex, 'the segment is empty, but only the last segment may be; refusing to start.');
     }
@@ -142,8 +133,7 @@ async function checkHeader(handle: FileHandle, fileBytes: number, file: SegmentF
   };
   if (decoded.problem !== undefined) {
     const mayBeTorn = context.isLast && decoded.problem !== 'unknown version';
-    // All zeros: a spare became the segment, and the crash came before its first write.
-    if (mayBeTorn && ((await onlyZerosFollow(handle, fileBytes, 0)) || !(await intactEntryFollows(handle, fileBytes, 0, file.firstIndex)))) return false;
+    if (mayBeTorn && !(await intactEntryFollows(handle, fileBytes, 0, file.firstIndex))) return false;
     refuse(0, file.firstIndex, decoded.detail);
   } else if (decoded.firstIndex !== file.firstIndex) {
     refuse(16, file.firstIndex, `the header says the segment starts at entry ${decoded.firstIndex}, but its name says ${file.firstIndex}`);
@@ -153,12 +143,6 @@ async function checkHeader(handle: FileHandle, fileBytes: number, file: SegmentF
     refuse(0, expectedFirstIndex, `the segment starts at entry ${file.firstIndex}, but the previous segment ends at entry ${expectedFirstIndex - 1} (is a segment file missing?)`);
   }
   return true;
-}
-
-/** Cuts a sealed, preallocated segment to its entries, as the roll past it would have, so that its index agrees. */
-async function cutSealedSegment(options: ResolvedLogOptions, handle: FileHandle, validBytes: number): Promise<void> {
-  await handle.truncate(validBytes);
-  if (options.fsync) await handle.datasync();
 }
 
 async function truncateTornTail(

@@ -23,9 +23,6 @@ import * as zlib from 'node:zlib';
  *       16     8  u64 log index
  *       24     n  payload (opaque bytes)
  *
- * The last segment's file may go on past its last entry with zeros (a preallocated file, see spare-segment.ts); an
- * entry header of zeros never passes its checksum, so the entries end there. Sealed segments end with their last entry.
- *
  * Term, index and payload are adjacent so that one crc32 call covers them. u64 fields hold integers up to
  * Number.MAX_SAFE_INTEGER. A change to any of this is a new format version; readers refuse versions they do not know.
  */

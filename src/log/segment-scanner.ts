@@ -92,18 +92,6 @@ export async function intactEntryFollows(handle: FileHandle, fileBytes: number, 
   return false;
 }
 
-/** Whether every byte from fromBytes to the end of the file is zero: what a preallocated segment holds after its entries. */
-export async function onlyZerosFollow(handle: FileHandle, fileBytes: number, fromBytes: number): Promise<boolean> {
-  const window = Buffer.allocUnsafe(Math.max(0, Math.min(SCAN_WINDOW_BYTES, fileBytes - fromBytes)));
-  const zeros = Buffer.alloc(window.length);
-  for (let at = fromBytes; at < fileBytes; at += window.length) {
-    const piece = window.subarray(0, Math.min(window.length, fileBytes - at));
-    await readFully(handle, piece, at);
-    if (!piece.equals(zeros.subarray(0, piece.length))) return false;
-  }
-  return true;
-}
-
 export async function readFully(handle: FileHandle, target: Buffer, positionBytes: number): Promise<void> {
   let readBytes = 0;
   while (readBytes < target.length) {

@@ -6,7 +6,6 @@ import type { LogEntry } from './log-entry.js';
 import { OffsetTable } from './offset-table.js';
 import { ENTRY_HEADER_BYTES, SEGMENT_HEADER_BYTES, encodeEntry, encodeSegmentHeader, entryStoredChecksum, segmentFileName } from './segment-format.js';
 import { removeSegmentIndexFile, type SegmentIndex } from './segment-index-file.js';
-import type { SpareSegment } from './spare-segment.js';
 import { decodeStoredEntry } from './stored-entry.js';
 import type { TermIndex } from './term-index.js';
 import type { WriteSlab } from './write-slab.js';
@@ -51,10 +50,7 @@ export class Segment {
     this.sizeBytesValue = sizeBytes;
   }
 
-  /**
-   * A new, empty segment; its file is created (or a spare is claimed for it) by the first write, which starts with
-   * the header encoded here.
-   */
+  /** A new, empty segment; its file is created by the first write, which starts with the header encoded here. */
   static create(directory: string, firstIndex: number, slab: WriteSlab): Segment {
     const segment = new Segment(path.join(directory, segmentFileName(firstIndex)), firstIndex, new OffsetTable(), 0, undefined);
     const at = slab.reserve(SEGMENT_HEADER_BYTES);
@@ -176,13 +172,13 @@ export class Segment {
   }
 
   /**
-   * Writes what takeWrite took (creating the file first when needed, from the spare when one is ready) and
-   * fdatasyncs when asked. Resolves with whether the file was created, because then the directory needs an fsync too.
+   * Writes what takeWrite took (creating the file first when needed) and fdatasyncs when asked. Resolves with
+   * whether the file was created, because then the directory needs an fsync too.
    */
-  async write(write: SegmentWrite, fsync: boolean, spare?: SpareSegment): Promise<boolean> {
+  async write(write: SegmentWrite, fsync: boolean): Promise<boolean> {
     const created = this.handle === undefined;
     // 'wx+' fails if the file exists: a stale file with our name would mean the log lost track of its own files.
-    this.handle ??= (await spare?.claim(this.path)) ?? (await open(this.path, 'wx+'));
+    this.handle ??= await open(this.path, 'wx+');
     const { bytesWritten } = await this.handle.writev(write.buffers, write.fileOffset);
     if (bytesWritten !== write.lengthBytes) {
       throw new Error(`Short write to ${this.path}: ${bytesWritten} of ${write.lengthBytes} bytes at byte ${write.fileOffset} (is the disk full?)`);
@@ -194,9 +190,8 @@ export class Segment {
   }
 
   /**
-   * Cuts the file to sizeBytes, captured when the entries were truncated in memory (or when the segment was sealed:
-   * a preallocated file loses the zeros after its last entry). A file that is shorter already stays as it is:
-   * extending it would put zeros where entries not yet written belong.
+   * Cuts the file to sizeBytes, captured when the entries were truncated in memory. A file that is shorter already
+   * stays as it is: extending it would put zeros where entries not yet written belong.
    */
   async truncateFile(sizeBytes: number, fsync: boolean): Promise<void> {
     if (this.handle === undefined) return;

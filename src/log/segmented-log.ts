@@ -9,7 +9,6 @@ import { ENTRY_HEADER_BYTES } from './segment-format.js';
 import { writeSegmentIndexFile } from './segment-index-file.js';
 import { SegmentList } from './segment-list.js';
 import { Segment } from './segment.js';
-import { SpareSegment } from './spare-segment.js';
 import type { TermIndex } from './term-index.js';
 import { WriteSlab } from './write-slab.js';
 
@@ -20,10 +19,6 @@ import { WriteSlab } from './write-slab.js';
  * fdatasync (group commit), so the cost of a sync is shared by every entry appended while the previous one ran.
  * Everything on disk changes through one queue of file operations, in order; memory changes at once. Reads are
  * synchronous and see every appended entry, durable or not: durableIndex says which ones survive a crash.
- *
- * Segment files are preallocated unless the options say otherwise: once the last segment is half full, a spare file
- * of full size is written with zeros beside the log's own writes, and the next segment starts in it. The last segment
- * is then longer on disk than its entries (zeros follow them); a segment is cut to its entries when it is sealed.
  */
 export class SegmentedLog {
   private readonly io: IoQueue;
@@ -39,10 +34,6 @@ export class SegmentedLog {
   private closing: Promise<void> | undefined;
   /** Sealed segments (the log rolled past them) whose index file is not written yet; see writeIndexFiles. */
   private unindexed = new Set<Segment>();
-  /** Undefined when segment files are not preallocated. */
-  private readonly spare: SpareSegment | undefined;
-  /** The segment whose filling last asked for a spare: each segment asks once. */
-  private spareAskedBy: Segment | undefined;
 
   private constructor(
     private readonly options: ResolvedLogOptions,
@@ -53,7 +44,6 @@ export class SegmentedLog {
     this.io = new IoQueue((cause) => new Error(`The log in ${options.directory} stopped after a failed file operation; reopen it to recover`, { cause }));
     this.fileChanges = new FileChanges(options.directory, options.fsync);
     this.durableIndexValue = segments.lastIndex;
-    if (options.preallocateSegmentFiles) this.spare = new SpareSegment(options.directory, options.segmentSizeBytesMax, options.fsync, options.onWarning);
   }
 
   /** Opens the log in options.directory, creating the directory, and recovers it (see recovery.ts). */
@@ -90,11 +80,6 @@ export class SegmentedLog {
     return this.flushCountValue;
   }
 
-  /** Resolves once no spare segment file is being written (see spare-segment.ts); tests wait for it. */
-  async spareSegmentPrepared(): Promise<void> {
-    await this.spare?.prepared();
-  }
-
   /** Encodes an entry in memory and returns its index (lastIndex + 1). Never waits for the disk. */
   append(term: number, payload: Buffer): number {
     this.assertWritable();
@@ -115,10 +100,6 @@ export class SegmentedLog {
     }
     segment.append(this.slab, term, index, payload);
     this.terms.append(index, term);
-    if (segment !== this.spareAskedBy && this.spare !== undefined && segment.sizeBytes * 2 > this.options.segmentSizeBytesMax) {
-      this.spareAskedBy = segment;
-      this.spare.prepare();
-    }
     return index;
   }
 
@@ -234,7 +215,7 @@ export class SegmentedLog {
     this.flushingUpToIndex = this.lastIndex;
     // One segment after the other, each synced before the next gets a byte: then only the last can be torn.
     for (const write of writes) {
-      const created = await write.segment.write(write, this.options.fsync, this.spare);
+      const created = await write.segment.write(write, this.options.fsync);
       if (created && this.options.fsync) await fsyncDirectory(this.options.directory);
     }
     this.flushCountValue++;
@@ -272,15 +253,11 @@ export class SegmentedLog {
         this.unindexed.delete(segment);
       }
     }
-    // Each one described (reading its last entry) before the first await, while memory and files agree. A
-    // preallocated file is cut to its entries first (durably), so that the index and the file agree on its length.
+    // Each one described (reading its last entry) before the first await, while memory and files agree.
     const writes = ready.map((segment) => {
       try {
         const index = segment.describeIndex(this.terms);
-        return async () => {
-          await segment.truncateFile(index.segmentBytes, this.options.fsync);
-          await writeSegmentIndexFile(segment.path, index, this.options.fsync, true);
-        };
+        return () => writeSegmentIndexFile(segment.path, index, this.options.fsync, true);
       } catch (error) {
         return () => Promise.reject(error as Error);
       }
@@ -310,7 +287,6 @@ export class SegmentedLog {
       await this.fileChanges.closeFiles();
     }
     await Promise.all(this.segments.all().map((segment) => segment.close()));
-    await this.spare?.close();
   }
 
   private contains(index: number): boolean {

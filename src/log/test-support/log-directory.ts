@@ -2,7 +2,6 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import type { LogOptions } from '../log-options.js';
 import { SegmentedLog } from '../segmented-log.js';
 
 /** Entries of 24 + 40 bytes; with segments of 300 bytes (32 of them header), four fit in a segment. */
@@ -21,22 +20,14 @@ export interface LogDirectory {
   segmentPath(firstIndex: number, extension?: 'log' | 'idx'): string;
 }
 
-/**
- * Registers the hooks that give each test of the file its own directory (closing its logs and deleting it after).
- * `options` go to every openLog, for tests that need plain (not preallocated) segment files.
- */
-export function useLogDirectory(prefix: string, options: Partial<LogOptions> = {}): LogDirectory {
+/** Registers the hooks that give each test of the file its own directory (closing its logs and deleting it after). */
+export function useLogDirectory(prefix: string): LogDirectory {
   const fixture: LogDirectory = {
     directory: '',
     warnings: [],
     openLogs: [],
     async openLog() {
-      const log = await SegmentedLog.open({
-        ...options,
-        directory: fixture.directory,
-        segmentSizeBytesMax: SEGMENT_SIZE_BYTES_MAX,
-        onWarning: (message) => fixture.warnings.push(message),
-      });
+      const log = await SegmentedLog.open({ directory: fixture.directory, segmentSizeBytesMax: SEGMENT_SIZE_BYTES_MAX, onWarning: (message) => fixture.warnings.push(message) });
       fixture.openLogs.push(log);
       return log;
     },
