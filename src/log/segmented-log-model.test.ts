@@ -13,6 +13,7 @@ let directory: string;
 
 beforeEach(async () => {
   directory = await mkdtemp(path.join(os.tmpdir(), 'tributary-log-model-'));
+  warnings = [];
 });
 
 afterEach(async () => {
@@ -49,14 +50,17 @@ class ModelLog {
 }
 
 const STEP_COUNT = 400;
-const OPTIONS = { segmentSizeBytesMax: 400, entrySizeBytesMax: 120 };
+/** Warnings of every log opened: a log that was closed cleanly must reopen without one. */
+let warnings: string[] = [];
+const OPTIONS = { segmentSizeBytesMax: 400, entrySizeBytesMax: 120, onWarning: (message: string) => warnings.push(message) };
 
-/** After a close, every segment but the last has an index file, and there is no other. */
+/** After a close, every segment but the last has an index file, and there is no other file. */
 async function expectIndexFilesOfSealedSegments(where: string): Promise<void> {
   const names = await readdir(directory);
   const segments = names.filter((name) => name.endsWith('.log')).sort();
   const indexes = names.filter((name) => name.endsWith('.idx')).sort();
   expect(indexes, where).toEqual(segments.slice(0, -1).map((name) => name.replace(/\.log$/, '.idx')));
+  expect(names.length, where).toBe(segments.length + indexes.length);
 }
 
 async function runSequence(seed: number): Promise<void> {
@@ -113,6 +117,7 @@ async function runSequence(seed: number): Promise<void> {
   expect([reopened.firstIndex, reopened.lastIndex]).toEqual([model.firstIndex, model.lastIndex]);
   for (const entry of model.entries) expect(reopened.read(entry.index)).toEqual(entry);
   await reopened.close();
+  expect(warnings).toEqual([]);
 }
 
 describe('SegmentedLog against a model', () => {
