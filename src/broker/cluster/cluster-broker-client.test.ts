@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { TributaryError } from '../../errors.js';
 import type { CommandRequest } from '../../gateway/broker-client.js';
-import { BROKER_VERSION, type Record } from '../../protocol/index.js';
+import { record } from '../../gateway/test-support/fake-broker-client.js';
+import type { Record } from '../../protocol/index.js';
 import type { LocalBrokerClient } from '../local-broker-client.js';
 import { ClusterBrokerClient, type BrokerTransport, type RoutedReplica } from './cluster-broker-client.js';
 
@@ -27,20 +28,15 @@ class LinkedTransports {
 
 const CREATE: CommandRequest = { valueType: 'PROCESS_INSTANCE_CREATION', intent: 'CREATE', key: -1n, value: { bpmnProcessId: 'order', variables: {} } };
 
-const CREATED: Record = {
-  partitionId: 1,
+const CREATED: Record = record({
   position: 17,
   sourceRecordPosition: 16,
   key: (1n << 51n) + 9n,
   timestamp: 1_700_000_000_000,
-  recordType: 'EVENT',
   valueType: 'PROCESS_INSTANCE_CREATION',
   intent: 'CREATED',
-  rejectionType: 'NULL_VAL',
-  rejectionReason: '',
-  brokerVersion: BROKER_VERSION,
   value: { bpmnProcessId: 'order', processInstanceKey: (1n << 51n) + 9n, variables: {} },
-};
+});
 
 function clientOf(nodeId: number, transport: BrokerTransport, replicas: RoutedReplica[], local: Partial<LocalBrokerClient>): ClusterBrokerClient {
   return new ClusterBrokerClient({

@@ -267,8 +267,9 @@ export class ClusterBrokerClient implements BrokerClient {
     const requestId = this.nextRequestId++;
     this.startDeadlineSweep();
     return new Promise<Record>((resolve, reject) => {
-      this.remoteRequests.set(requestId, { nodeId, partitionId, resolve, reject, deadlineMs: Date.now() + timeoutMs, timeoutMs, command });
-      const message = encodeBrokerMessage({ type: 'command', requestId, partitionId, timeoutMs, sentAtMs: Date.now(), command });
+      const nowMs = Date.now();
+      this.remoteRequests.set(requestId, { nodeId, partitionId, resolve, reject, deadlineMs: nowMs + timeoutMs, timeoutMs, command });
+      const message = encodeBrokerMessage({ type: 'command', requestId, partitionId, timeoutMs, sentAtMs: nowMs, command });
       this.options.transport.sendApplication(nodeId, BROKER_CHANNEL, message);
     });
   }
