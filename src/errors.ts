@@ -40,6 +40,7 @@ export const ERROR_CATALOGUE = {
   RESOURCE_EXHAUSTED: { description: 'The partition is overloaded (back-pressure); retry later.', grpcStatus: GRPC_STATUS.RESOURCE_EXHAUSTED, httpStatus: 429, retriable: true },
   REQUEST_TOO_LARGE: { description: 'The request exceeds a documented size limit.', grpcStatus: GRPC_STATUS.INVALID_ARGUMENT, httpStatus: 413, retriable: false },
   PARTITION_UNAVAILABLE: { description: 'The partition has no leader that accepts commands right now.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
+  PARTITION_FAILED: { description: 'The partition stopped processing on an error it cannot recover from by itself (a storage failure); it answers again once its broker restarts, or in a cluster once another replica leads it. A command in flight when it failed may or may not have been applied. GET /ready names the failure.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
   NOT_LEADER: { description: 'The broker asked is not the leader of the partition (any more); the gateway retries at the leader.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
   LEADER_CHANGED: { description: 'The partition lost its leader while the command was in flight: it may or may not have been applied.', grpcStatus: GRPC_STATUS.UNAVAILABLE, httpStatus: 503, retriable: true },
   DEADLINE_EXCEEDED: { description: 'The request was not answered within its timeout.', grpcStatus: GRPC_STATUS.DEADLINE_EXCEEDED, httpStatus: 504, retriable: true },

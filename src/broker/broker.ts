@@ -22,7 +22,7 @@ import { LocalBrokerClient } from './local-broker-client.js';
 import { findEntryIndexForPosition } from './log-position-search.js';
 import { MetricsRegistry } from './metrics.js';
 import { BrokerMonitoring } from './broker-monitoring.js';
-import { Partition, type PartitionListener } from './partition.js';
+import { Partition, partitionFailedError, type PartitionListener } from './partition.js';
 import { partitionSettingsOf, type PartitionSettings } from './partition-settings.js';
 import type { BrokerPartition } from './broker-partition.js';
 import { ClusterNode } from './cluster/cluster-node.js';
@@ -243,7 +243,7 @@ export class Broker {
       onCommitted: (records) => this.directors.get(partitionId)?.onCommitted(records),
       onFailure: (error) => {
         this.logger.error(`Partition ${partitionId} failed and stopped processing: ${error.message}`);
-        client.failAll(error);
+        client.failAll(partitionFailedError(partitionId, error));
       },
     };
   }

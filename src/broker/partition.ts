@@ -39,6 +39,14 @@ export interface PartitionOptions {
   timerCheckIntervalMs?: number;
 }
 
+/**
+ * What every request for a partition that failed is answered: at once, not retried by the gateway, since the
+ * partition does not come back without a restart (or, in a cluster, another replica taking the lead).
+ */
+export function partitionFailedError(partitionId: number, failure: Error): TributaryError {
+  return new TributaryError('PARTITION_FAILED', `Partition ${partitionId} failed and stopped processing: ${failure.message}`);
+}
+
 /** Raft comes with the cluster; until then a partition is its own leader in term 1. */
 const TERM = 1;
 
@@ -113,7 +121,7 @@ export class Partition {
 
   /** Writes a command. Throws RESOURCE_EXHAUSTED under back-pressure (never for completing or failing a job). */
   submit(command: NewCommand): void {
-    if (this.failed) throw new TributaryError('PARTITION_UNAVAILABLE', `Partition ${this.partitionId} has failed: ${this.failed.message}`);
+    if (this.failed) throw partitionFailedError(this.partitionId, this.failed);
     if (this.closed) throw new TributaryError('SHUTTING_DOWN', `Partition ${this.partitionId} is shutting down`);
     this.loop.admit(command);
   }

@@ -12,7 +12,7 @@ import { CommandLoop } from '../command-loop.js';
 import { findEntryIndexForPosition } from '../log-position-search.js';
 import { newPartitionEngine } from '../partition-recovery.js';
 import { StateRaftSnapshotStore, type RaftSnapshot } from '../raft-snapshot-store.js';
-import type { NewCommand, PartitionOptions } from '../partition.js';
+import { partitionFailedError, type NewCommand, type PartitionOptions } from '../partition.js';
 
 export interface ReplicatedPartitionOptions extends PartitionOptions {
   nodeId: number;
@@ -156,7 +156,7 @@ export class ReplicatedPartition {
 
   /** Writes a command on the leader; throws NOT_LEADER elsewhere and RESOURCE_EXHAUSTED under back-pressure. */
   submit(command: NewCommand): void {
-    if (this.failed) throw new TributaryError('PARTITION_UNAVAILABLE', `Partition ${this.partitionId} has failed: ${this.failed.message}`);
+    if (this.failed) throw partitionFailedError(this.partitionId, this.failed);
     if (this.closed) throw new TributaryError('SHUTTING_DOWN', `Partition ${this.partitionId} is shutting down`);
     if (!this.leadership?.processing) {
       throw new TributaryError('NOT_LEADER', `Expected node ${this.options.nodeId} to lead partition ${this.partitionId}, but it does not (leader: ${this.leaderId ?? 'unknown'})`);
@@ -344,10 +344,19 @@ export class ReplicatedPartition {
     return term === undefined ? undefined : { index, term };
   }
 
+  /**
+   * Stops processing for good and leaves the Raft group, so that a healthy replica is elected and leads the
+   * partition; this one stops announcing itself as its leader.
+   */
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = error;
     this.loop.stopDueChecks();
+    const wasProcessing = this.leadership?.processing === true;
+    this.leadership = undefined;
+    this.loop.abandon(partitionFailedError(this.partitionId, error), this.failRequest);
+    void this.raft?.close().catch(() => undefined);
+    if (wasProcessing) this.options.onRoleChange(this);
     this.options.listener.onFailure(error);
   }
 
