@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"sync"
 	"time"
@@ -19,6 +20,9 @@ import (
 )
 
 const streamMethod = "/gateway_protocol.Gateway/StreamActivatedJobs"
+
+// streamRegisteredTimeout bounds the wait for the first stream's response headers.
+const streamRegisteredTimeout = 10 * time.Second
 
 // rawRequestCodec sends an already encoded request and decodes responses as protobuf messages.
 type rawRequestCodec struct{}
@@ -46,7 +50,9 @@ func streamRequest(jobType, workerName string, timeout time.Duration) []byte {
 }
 
 // streamWorker completes every job pushed on a job stream of jobType, at most concurrency at once, until ctx ends.
-// A stream that breaks is opened again after a short pause.
+// A stream that breaks is opened again after a short pause. It returns once the gateway has sent the first stream's
+// response headers (it does so once the stream is registered): only jobs created after that are pushed, so an
+// instance started earlier would wait for a job no worker ever gets, and a closed loop could stall on such ones.
 func streamWorker(ctx context.Context, gateway string, client zbc.Client, jobType string, concurrency int, onDone func(error)) (func(), error) {
 	conn, err := grpc.Dial(gateway, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -56,6 +62,8 @@ func streamWorker(ctx context.Context, gateway string, client zbc.Client, jobTyp
 	slots := make(chan struct{}, concurrency)
 	var handlers sync.WaitGroup
 	request := streamRequest(jobType, "loadgen", 30*time.Second)
+	registered := make(chan struct{})
+	var registeredOnce sync.Once
 	go func() {
 		for ctx.Err() == nil {
 			stream, err := conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, streamMethod, grpc.ForceCodec(rawRequestCodec{}))
@@ -64,6 +72,12 @@ func streamWorker(ctx context.Context, gateway string, client zbc.Client, jobTyp
 			}
 			if err == nil {
 				err = stream.CloseSend()
+			}
+			if err == nil {
+				_, err = stream.Header()
+			}
+			if err == nil {
+				registeredOnce.Do(func() { close(registered) })
 			}
 			for err == nil {
 				job := &pb.ActivatedJob{}
@@ -87,5 +101,12 @@ func streamWorker(ctx context.Context, gateway string, client zbc.Client, jobTyp
 			}
 		}
 	}()
-	return func() { cancel(); handlers.Wait(); _ = conn.Close() }, nil
+	stop := func() { cancel(); handlers.Wait(); _ = conn.Close() }
+	select {
+	case <-registered:
+		return stop, nil
+	case <-time.After(streamRegisteredTimeout):
+		stop()
+		return nil, fmt.Errorf("expected the gateway to answer the job stream of %q with its headers within %v", jobType, streamRegisteredTimeout)
+	}
 }

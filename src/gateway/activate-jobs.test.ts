@@ -4,6 +4,7 @@ import { encodeKey, type JobBatchRecordValue, type JobRecordValue, type RecordVa
 import type { ActivatedJobRecord } from './broker-client.js';
 import { GatewayServer } from './gateway-server.js';
 import { eventFor, FakeBrokerClient, rejectionOf, type SentCommand } from './test-support/fake-broker-client.js';
+import { rawGatewayClient } from './test-support/raw-client.js';
 import { officialClient, type ZeebeGrpcClient } from './test-support/sdk-client.js';
 
 const LONG_POLLING_TIMEOUT_DEFAULT_MS = 400;
@@ -80,9 +81,11 @@ describe('ActivateJobs and StreamActivatedJobs, driven by the official client', 
   const broker = new JobsBroker();
   const server = new GatewayServer(broker, { host: '127.0.0.1', port: 0, longPollingTimeoutDefaultMs: LONG_POLLING_TIMEOUT_DEFAULT_MS });
   let zeebe: ZeebeGrpcClient;
+  let port: number;
 
   beforeAll(async () => {
-    zeebe = officialClient(await server.start());
+    port = await server.start();
+    zeebe = officialClient(port);
     await zeebe.topology();
   });
 
@@ -313,6 +316,29 @@ describe('ActivateJobs and StreamActivatedJobs, driven by the official client', 
     await until(() => opened.closed);
     printed.mockRestore();
     expect(opened.push({ key: encodeKey(2, 78n), value: job('notify') })).toBe(false);
+  });
+
+  test('StreamActivatedJobs sends its response headers once the stream is registered, before any job', async () => {
+    // given: a plain gRPC client, which reports the response headers as they arrive
+    const client = rawGatewayClient(port);
+    try {
+      const call = client.StreamActivatedJobs({ type: 'headers-first', worker: 'w', timeout: '30000', fetchVariable: [], tenantIds: [] });
+      call.on('error', () => undefined);
+
+      // when: the headers arrive, no job having been pushed
+      await new Promise<void>((resolve) => call.once('metadata', () => resolve()));
+
+      // then: the broker has the stream, so a job created from now on is pushed to it
+      const opened = broker.jobStreams.filter((stream) => stream.request.type === 'headers-first');
+      expect(opened).toHaveLength(1);
+      expect(opened[0].push({ key: encodeKey(2, 79n), value: job('headers-first') })).toBe(true);
+      const pushed = await new Promise<any>((resolve) => call.once('data', resolve));
+      expect(pushed).toMatchObject({ type: 'headers-first', key: encodeKey(2, 79n).toString() });
+      call.cancel();
+      await until(() => opened[0].closed);
+    } finally {
+      client.close();
+    }
   });
 });
 

@@ -11,8 +11,8 @@ type StreamActivatedJobsCall = ServerStreamCall<StreamActivatedJobsRequest, Acti
 
 /**
  * StreamActivatedJobs -> openJobStream: the brokers activate jobs of the type for this stream and push each one
- * after its activation is committed; the gateway writes it as an ActivatedJob. The stream lives until the client
- * cancels it or the gateway stops.
+ * after its activation is committed; the gateway writes it as an ActivatedJob. The response headers are sent once
+ * the stream is registered. The stream lives until the client cancels it or the gateway stops.
  */
 export class JobStreamsHandler {
   /** Closes one open stream (broker side and call); the set is what stop() closes. */
@@ -66,5 +66,9 @@ export class JobStreamsHandler {
     };
     this.openStreams.add(close);
     call.onCancelled(close);
+    // The stream is registered now, ahead of any command this gateway sends later: a client that waits for the
+    // headers knows every job created from then on is pushed to it. Jobs created before are not (as in Zeebe):
+    // those wait for ActivateJobs.
+    call.sendHeaders();
   }
 }

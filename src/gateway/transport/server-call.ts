@@ -112,8 +112,12 @@ export class ServerStreamCall<Request, Response> {
     this.stream.end();
   }
 
-  private sendHeaders(): void {
-    if (this.stream.headersSent) return;
+  /**
+   * Sends the response headers now, before any message (write sends them otherwise): a client that waits for them
+   * knows its call was accepted.
+   */
+  sendHeaders(): void {
+    if (this.ended || isGone(this.stream) || this.stream.headersSent) return;
     this.stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     this.stream.once('wantTrailers', () => {
       this.stream.sendTrailers(statusTrailers(this.finalStatus ?? { code: GRPC_STATUS.OK, details: '' }));
