@@ -84,7 +84,7 @@ function throughputSection(scenario, settings) {
     '',
   ];
   if (scenario.search.length > 0) {
-    lines.push(`Rate search (open loop, from the capacity in steps of ${Math.round(settings.searchStepFraction * 100)} %): ${scenario.search.map((step) => `${step.rate}/s ${step.sustained ? 'sustained' : `no (${step.reason})`}`).join('; ')}.`, '');
+    lines.push(`Rate search (open loop, from the capacity in steps of ${Math.round(settings.searchStepFraction * 100)} %, then halfway to the failed step above): ${scenario.search.map((step) => `${step.rate}/s ${step.sustained ? 'sustained' : `no (${step.reason})`}`).join('; ')}.`, '');
   }
   if (scenario.failure) return [...lines, `**Failed:** ${scenario.failure}.`].join('\n');
   const limit = scenario.search.every((step) => step.sustained) ? ' (the highest rate the search tried: the broker may sustain more)' : '';

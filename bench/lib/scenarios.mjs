@@ -27,7 +27,8 @@ function logRun(label, run) {
 
 /**
  * Throughput on a running broker: closed-loop runs estimate capacity; open-loop runs then step from it, up while
- * sustained or down until sustained, to the highest rate that keeps p99 under 1 s; that rate is run `repeats` times.
+ * sustained or down until sustained, to the highest rate that keeps p99 under 1 s (and refuses at most 0.1 %), then
+ * try halfway to the failed step above; that rate is run `repeats` times.
  */
 export async function measureThroughput(broker, settings) {
   const capacityRuns = [];
@@ -58,22 +59,36 @@ export async function measureThroughput(broker, settings) {
 
 async function searchSustainedRate(broker, settings, capacityPerS, search) {
   let sustainedRate;
+  let unsustainedRate;
   let direction = 0;
-  // Steps of settings.searchStepFraction of the capacity, settings.searchStepsMax of them at most.
-  for (let step = 0; step < settings.searchStepsMax; step++) {
-    const fraction = 1 + direction * step * settings.searchStepFraction;
-    const rate = Math.max(10, Math.round((capacityPerS * fraction) / 10) * 10);
+  const tryRate = async (rate) => {
     const run = await loadRun(broker, { rate, ...runOptions(settings) });
     const reason = unsustainedReason(run);
     search.push({ rate, sustained: reason === undefined, reason, p99Ms: run.p99Ms, completedPerS: run.completedPerS });
     logRun(`search ${rate}/s ${reason === undefined ? 'sustained' : `not sustained (${reason})`}`, run);
-    const sustained = reason === undefined;
+    return reason === undefined;
+  };
+  // Steps of settings.searchStepFraction of the capacity, settings.searchStepsMax of them at most.
+  for (let step = 0; step < settings.searchStepsMax; step++) {
+    const rate = roundRate(capacityPerS * (1 + direction * step * settings.searchStepFraction));
+    const sustained = await tryRate(rate);
     if (step === 0) direction = sustained ? 1 : -1;
     if (sustained) sustainedRate = rate;
+    else unsustainedRate = rate;
     // Going up, the last sustained rate stands at the first failure; going down, the first sustained rate is it.
     if ((direction === 1 && !sustained) || (direction === -1 && sustained)) break;
   }
+  // One more run halfway between the sustained rate and the failed one above it: a step is a tenth of the
+  // capacity, too coarse to tell a rate just under a target from one well under it.
+  if (sustainedRate !== undefined && unsustainedRate !== undefined && unsustainedRate > sustainedRate) {
+    const halfway = roundRate((sustainedRate + unsustainedRate) / 2);
+    if (halfway > sustainedRate && halfway < unsustainedRate && (await tryRate(halfway))) sustainedRate = halfway;
+  }
   return sustainedRate;
+}
+
+function roundRate(ratePerS) {
+  return Math.max(10, Math.round(ratePerS / 10) * 10);
 }
 
 function figures(runs) {
