@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.camunda.bpm.engine.ExternalTaskService;
 import org.camunda.bpm.engine.OptimisticLockingException;
@@ -44,6 +45,7 @@ public final class Camunda7Bench {
   private final Map<String, Long> startedAtNs = new ConcurrentHashMap<>();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong lockConflicts = new AtomicLong();
+  private final AtomicLong fetchFailures = new AtomicLong();
   private final List<Double> windowLatenciesMs = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean running = true;
   private volatile long windowFromNs = Long.MAX_VALUE;
@@ -123,6 +125,7 @@ public final class Camunda7Bench {
     result.put("p50Ms", percentile(latencies, 0.50));
     result.put("p99Ms", percentile(latencies, 0.99));
     result.put("lockConflicts", lockConflicts.get());
+    result.put("fetchFailures", fetchFailures.get());
     return result;
   }
 
@@ -130,7 +133,8 @@ public final class Camunda7Bench {
     RuntimeService runtime = engine.getRuntimeService();
     while (running) {
       try {
-        inflight.acquire();
+        // A bounded wait, so that a starter sees the end of the run even when no instance completes any more.
+        if (!inflight.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
       } catch (InterruptedException interrupted) {
         return;
       }
@@ -150,6 +154,11 @@ public final class Camunda7Bench {
         // Two workers fetched the same tasks at once; one of them wins, the other fetches again.
         lockConflicts.incrementAndGet();
         continue;
+      } catch (RuntimeException fetchFailure) {
+        // Camunda 7.22 sometimes fails a fetch with a NullPointerException for an instance another worker just ended
+        // (seen once in a benchmark run, where it ended this worker thread): count it and fetch again.
+        fetchFailures.incrementAndGet();
+        continue;
       }
       if (locked.isEmpty()) {
         // Nothing to do yet: a short pause rather than a loop of queries that would take the starters' CPU.
@@ -161,7 +170,14 @@ public final class Camunda7Bench {
         continue;
       }
       for (LockedExternalTask task : locked) {
-        tasks.complete(task.getId(), workerId);
+        try {
+          tasks.complete(task.getId(), workerId);
+        } catch (RuntimeException completeFailure) {
+          // Counted with the failed fetches; the slot is freed so the run goes on at its in-flight bound.
+          fetchFailures.incrementAndGet();
+          inflight.release();
+          continue;
+        }
         long doneNs = System.nanoTime();
         completed.incrementAndGet();
         inflight.release();
