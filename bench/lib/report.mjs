@@ -88,6 +88,9 @@ function throughputSection(scenario, settings) {
   }
   if (scenario.failure) return [...lines, `**Failed:** ${scenario.failure}.`].join('\n');
   const limit = scenario.search.every((step) => step.sustained) ? ' (the highest rate the search tried: the broker may sustain more)' : '';
+  for (const { rate, failedRepeats, repeats } of scenario.steppedDown ?? []) {
+    lines.push(`${rate}/s was sustained in the search, but ${failedRepeats} of its ${repeats} repeats were not: the repeats moved down half a step.`, '');
+  }
   lines.push(`Maximum sustained rate: **${scenario.sustainedRatePerS}/s**${limit}, run ${scenario.runs.length} times:`, '', table(RUN_HEADER, runRows(scenario.runs)));
   return lines.join('\n');
 }
