@@ -243,7 +243,7 @@ export class Broker {
       onCommitted: (records) => this.directors.get(partitionId)?.onCommitted(records),
       onFailure: (error) => {
         this.logger.error(`Partition ${partitionId} failed and stopped processing: ${error.message}`);
-        client.failAll(partitionFailedError(partitionId, error));
+        client.failPartition(partitionId, partitionFailedError(partitionId, error));
       },
     };
   }

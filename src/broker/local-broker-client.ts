@@ -21,6 +21,7 @@ export interface SubmittingPartition {
 }
 
 interface PendingRequest {
+  partitionId: number;
   resolve: (record: Record) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -103,7 +104,7 @@ export class LocalBrokerClient implements BrokerClient {
         if (command.intent === 'CREATE_WITH_AWAITING_RESULT') partition.onResultRequestTimedOut?.(requestId);
         reject(new TributaryError('DEADLINE_EXCEEDED', `Expected to get a response for the ${command.valueType} ${command.intent} command within ${timeoutMs} ms, but none arrived`));
       }, timeoutMs);
-      this.pending.set(requestId, { resolve, reject, timer });
+      this.pending.set(requestId, { partitionId, resolve, reject, timer });
       try {
         partition.submit({ ...command, requestId, requestStreamId: 0 });
       } catch (error) {
@@ -195,9 +196,10 @@ export class LocalBrokerClient implements BrokerClient {
     request.reject(error);
   }
 
-  /** Fails every waiting request (shutdown or storage failure). */
-  failAll(error: Error): void {
+  /** Fails every request waiting for one partition (its storage failed); the other partitions' go on. */
+  failPartition(partitionId: number, error: Error): void {
     for (const [requestId, request] of this.pending) {
+      if (request.partitionId !== partitionId) continue;
       clearTimeout(request.timer);
       request.reject(error);
       this.pending.delete(requestId);

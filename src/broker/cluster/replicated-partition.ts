@@ -354,8 +354,8 @@ export class ReplicatedPartition {
     this.loop.stopDueChecks();
     const wasProcessing = this.leadership?.processing === true;
     this.leadership = undefined;
-    this.loop.abandon(partitionFailedError(this.partitionId, error), this.failRequest);
-    void this.raft?.close().catch(() => undefined);
+    // Its waiting requests are failed by the listener, as a single broker's are.
+    void this.raft.close().catch(() => undefined);
     if (wasProcessing) this.options.onRoleChange(this);
     this.options.listener.onFailure(error);
   }

@@ -86,7 +86,7 @@ export class ServerStreamCall<Request, Response> {
       this.fail(this.onSerializeError(error));
       return false;
     }
-    this.sendHeaders();
+    this.respondOnce();
     return this.stream.write(frameMessage(bytes));
   }
 
@@ -117,7 +117,11 @@ export class ServerStreamCall<Request, Response> {
    * knows its call was accepted.
    */
   sendHeaders(): void {
-    if (this.ended || isGone(this.stream) || this.stream.headersSent) return;
+    if (!this.ended && !isGone(this.stream)) this.respondOnce();
+  }
+
+  private respondOnce(): void {
+    if (this.stream.headersSent) return;
     this.stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
     this.stream.once('wantTrailers', () => {
       this.stream.sendTrailers(statusTrailers(this.finalStatus ?? { code: GRPC_STATUS.OK, details: '' }));
