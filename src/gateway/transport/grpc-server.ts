@@ -1,8 +1,9 @@
-import { createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { GRPC_STATUS } from '../../errors.js';
 import { CallError, FRAME_HEADER_BYTES, frameMessage, messageTooLarge, readSingleMessage, type CallStatus } from './grpc-wire.js';
-import { isGone, NO_DATE, RequestMetadata, RESPONSE_HEADERS, sendOkTrailers, sendTrailersOnly, ServerStreamCall, WAIT_FOR_TRAILERS } from './server-call.js';
+import { encodeHeaders } from './hpack.js';
+import { Http2ServerConnection, type Http2Stream, type RequestHeaders } from './http2-connection.js';
+import { OK_TRAILERS, RequestMetadata, RESPONSE_HEADERS, sendTrailersOnly, ServerStreamCall } from './server-call.js';
 
 /** How a method's messages are encoded; proto-loader's method definitions have these. */
 export interface MethodCodec<Request, Response> {
@@ -28,29 +29,22 @@ interface Method {
 }
 
 /**
- * A gRPC server on node:http2 for the two kinds of methods the Zeebe gateway protocol has: unary and server
- * streaming. It replaces grpc-js's server on the gateway's hot path: grpc-js builds an interceptor chain, a metadata
- * object, object-mode streams and a decoder per call, which was most of the gateway thread's allocations at 1,000
- * instances/s (and so of its garbage collections). Here a unary call is one request body, one handler call and one
- * respond/end/trailers on the stream.
+ * A gRPC server for the two kinds of methods the Zeebe gateway protocol has: unary and server streaming, on this
+ * project's own HTTP/2 connection (http2-connection.ts; see there why not node:http2). It replaces grpc-js's server on
+ * the gateway's hot path: grpc-js builds an interceptor chain, a metadata object, object-mode streams and a decoder
+ * per call, which was most of the gateway thread's allocations at 1,000 instances/s (and so of its garbage
+ * collections). Here a unary call is one request body, one handler call and one buffer written for the answer.
  *
  * Deadlines (grpc-timeout) are the client's to enforce: the official clients reset the stream when theirs passes,
  * which cancels the call here. Compressed requests (gzip, deflate) are accepted; answers are never compressed.
  */
 export class GrpcServer {
   private readonly methods = new Map<string, Method>();
-  private readonly sessions = new Set<Http2Session>();
-  private readonly server: Http2Server;
+  private readonly connections = new Set<Http2ServerConnection>();
+  private readonly server: Server;
 
   constructor(private readonly options: GrpcServerOptions) {
-    this.server = createServer({
-      // Node's default (10 MB of buffered frames per connection) answers ENHANCE_YOUR_CALM under load; the gateway's
-      // own limits (message size, back-pressure) bound what a connection may hold.
-      maxSessionMemory: Number.MAX_SAFE_INTEGER,
-      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
-    });
-    this.server.on('session', (session) => this.track(session));
-    this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
+    this.server = createServer((socket) => this.track(socket));
   }
 
   addUnary<Request, Response>(path: string, rpc: string, codec: MethodCodec<Request, Response>, handler: UnaryHandler<Request, Response>): void {
@@ -79,40 +73,40 @@ export class GrpcServer {
    */
   async close(graceMs: number): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const session of this.sessions) session.close();
+    for (const connection of this.connections) connection.close();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);
     });
     await Promise.race([closed, grace]);
     clearTimeout(timer);
-    for (const session of this.sessions) session.destroy();
+    for (const connection of this.connections) connection.destroy();
     await closed;
   }
 
   /** Closes every connection now; calls in flight fail on the client's side. */
   async destroy(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const session of this.sessions) session.destroy();
+    for (const connection of this.connections) connection.destroy();
     await closed;
   }
 
-  private track(session: Http2Session): void {
-    this.sessions.add(session);
-    session.on('close', () => this.sessions.delete(session));
-    // A connection that breaks the protocol is closed by node:http2; there is nothing else to do about it here.
-    session.on('error', ignore);
+  private track(socket: Socket): void {
+    const connection: Http2ServerConnection = new Http2ServerConnection(socket, {
+      onStream: (stream) => this.onStream(stream),
+      onClose: () => this.connections.delete(connection),
+    });
+    this.connections.add(connection);
   }
 
-  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    // A stream the client resets emits an error; the call sees it as cancelled (its 'close').
-    stream.on('error', ignore);
+  private onStream(stream: Http2Stream): void {
+    const headers = stream.headers;
     const contentType = headers['content-type'];
     if (headers[':method'] !== 'POST' || typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
       refuseNonGrpc(stream, headers);
       return;
     }
-    const path = headers[':path'] ?? '';
+    const path = typeof headers[':path'] === 'string' ? headers[':path'] : '';
     const method = this.methods.get(path);
     if (method === undefined) {
       sendTrailersOnly(stream, { code: GRPC_STATUS.UNIMPLEMENTED, details: `The server does not implement the method ${path}` });
@@ -128,7 +122,7 @@ export class GrpcServer {
     });
   }
 
-  private dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, method: Method, encoding: string | undefined, body: Buffer): void {
+  private dispatch(stream: Http2Stream, headers: RequestHeaders, method: Method, encoding: string | undefined, body: Buffer): void {
     let request: unknown;
     try {
       request = method.codec.requestDeserialize(readSingleMessage(body, encoding, this.options.maxMessageBytes));
@@ -163,8 +157,8 @@ export class GrpcServer {
     }
   }
 
-  private answer(stream: ServerHttp2Stream, method: Method, response: unknown): void {
-    if (isGone(stream)) return;
+  private answer(stream: Http2Stream, method: Method, response: unknown): void {
+    if (stream.gone) return;
     let bytes: Buffer;
     try {
       bytes = method.codec.responseSerialize(response);
@@ -172,10 +166,7 @@ export class GrpcServer {
       sendTrailersOnly(stream, this.serializeError(error));
       return;
     }
-    stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
-    // 'wantTrailers' comes once per stream: a plain listener, no once() wrapper per call.
-    stream.on('wantTrailers', sendOkTrailers);
-    stream.end(frameMessage(bytes));
+    stream.respond(RESPONSE_HEADERS, frameMessage(bytes), OK_TRAILERS);
   }
 
   private serializeError(error: unknown): CallStatus {
@@ -183,13 +174,11 @@ export class GrpcServer {
   }
 }
 
-function ignore(): void {}
-
 /**
  * Collects a request body. A message declared larger than the limit is refused as soon as its header arrives, and
  * the stream's remaining data is not buffered.
  */
-function readBody(stream: ServerHttp2Stream, maxMessageBytes: number, done: (error: CallStatus | undefined, body?: Buffer) => void): void {
+function readBody(stream: Http2Stream, maxMessageBytes: number, done: (error: CallStatus | undefined, body?: Buffer) => void): void {
   let first: Buffer | undefined;
   let chunks: Buffer[] | undefined;
   let length = 0;
@@ -199,7 +188,7 @@ function readBody(stream: ServerHttp2Stream, maxMessageBytes: number, done: (err
     refused = true;
     done(status);
   };
-  stream.on('data', (chunk: Buffer) => {
+  stream.onData = (chunk: Buffer) => {
     if (refused) return;
     length += chunk.length;
     if (first === undefined) first = chunk;
@@ -211,17 +200,18 @@ function readBody(stream: ServerHttp2Stream, maxMessageBytes: number, done: (err
     }
     // Within the limit, one message never makes the body this long: there is more than one.
     if (length > FRAME_HEADER_BYTES + maxMessageBytes) refuse({ code: GRPC_STATUS.UNIMPLEMENTED, details: 'Expected one request message, but the request had more' });
-  });
-  stream.on('end', () => {
+  };
+  stream.onEnd = () => {
     if (refused) return;
-    done(undefined, chunks === undefined ? (first ?? Buffer.alloc(0)) : Buffer.concat(chunks, length));
-  });
+    done(undefined, chunks === undefined ? (first ?? EMPTY) : Buffer.concat(chunks, length));
+  };
 }
 
 /** Anything that is not a gRPC call: 415 (grpc-js answers the same), so a browser or curl gets a plain HTTP error. */
-function refuseNonGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-  if (isGone(stream)) return;
+function refuseNonGrpc(stream: Http2Stream, headers: RequestHeaders): void {
   const status = headers[':method'] === 'POST' ? 415 : 405;
-  stream.respond({ ':status': status, 'content-type': 'application/json' }, NO_DATE);
-  stream.end(JSON.stringify({ error: status === 415 ? 'Expected content-type application/grpc' : 'Expected a POST (gRPC)' }));
+  const body = JSON.stringify({ error: status === 415 ? 'Expected content-type application/grpc' : 'Expected a POST (gRPC)' });
+  stream.respondAndEnd(encodeHeaders([[':status', String(status)], ['content-type', 'application/json']]), Buffer.from(body));
 }
+
+const EMPTY = Buffer.alloc(0);

@@ -1,18 +1,15 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream, ServerStreamResponseOptions } from 'node:http2';
 import { GRPC_STATUS } from '../../errors.js';
 import { encodeGrpcMessage, frameMessage, type CallStatus } from './grpc-wire.js';
+import { encodeHeaders } from './hpack.js';
+import type { Http2Stream, RequestHeaders } from './http2-connection.js';
 
-/** Response headers of every answer that carries messages; the status follows in the trailers. */
-export const RESPONSE_HEADERS = Object.freeze({ ':status': 200, 'content-type': 'application/grpc+proto', 'grpc-accept-encoding': 'identity,deflate,gzip' });
-/** `sendDate: false` (node:http2 honours it, its types do not list it): no Date header, which gRPC does not use. */
-export const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false }) as ServerStreamResponseOptions;
-const OK_TRAILERS = Object.freeze({ 'grpc-status': '0' });
-const END_STREAM = Object.freeze({ endStream: true, sendDate: false }) as ServerStreamResponseOptions;
-export const NO_DATE = Object.freeze({ sendDate: false }) as ServerStreamResponseOptions;
+/** Response headers of every answer that carries messages (an HPACK block); the status follows in the trailers. */
+export const RESPONSE_HEADERS = encodeHeaders([[':status', '200'], ['content-type', 'application/grpc+proto'], ['grpc-accept-encoding', 'identity,deflate,gzip']]);
+export const OK_TRAILERS = encodeHeaders([['grpc-status', '0']]);
 
 /** The request's custom metadata (HTTP/2 headers); values of "-bin" keys are base64 on the wire. */
 export class RequestMetadata {
-  constructor(private readonly headers: IncomingHttpHeaders) {}
+  constructor(private readonly headers: RequestHeaders) {}
 
   get(key: string): (string | Buffer)[] {
     const name = key.toLowerCase();
@@ -23,25 +20,19 @@ export class RequestMetadata {
   }
 }
 
-/** Sends the OK trailers when a stream's data is written; `this` is the stream (a listener shared by every call). */
-export function sendOkTrailers(this: ServerHttp2Stream): void {
-  this.sendTrailers(OK_TRAILERS);
-}
-
 /** Ends a call that sent no messages with its status in the response headers ("Trailers-Only"). */
-export function sendTrailersOnly(stream: ServerHttp2Stream, status: CallStatus): void {
-  if (isGone(stream) || stream.headersSent) return;
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc+proto', ...statusTrailers(status) }, END_STREAM);
+export function sendTrailersOnly(stream: Http2Stream, status: CallStatus): void {
+  if (stream.gone || stream.headersSent) return;
+  stream.respondAndEnd(encodeHeaders([[':status', '200'], ['content-type', 'application/grpc+proto'], ...statusFields(status)]));
 }
 
 /** The status as gRPC sends it, in trailers or (Trailers-Only) in the response headers. */
-function statusTrailers(status: CallStatus): { 'grpc-status': string; 'grpc-message': string } {
-  return { 'grpc-status': String(status.code), 'grpc-message': encodeGrpcMessage(status.details) };
+function statusFields(status: CallStatus): [string, string][] {
+  return [['grpc-status', String(status.code)], ['grpc-message', encodeGrpcMessage(status.details)]];
 }
 
-/** True when nothing more may be sent on the stream (the client reset it, or it ended). */
-export function isGone(stream: ServerHttp2Stream): boolean {
-  return stream.destroyed || stream.closed;
+function statusTrailers(status: CallStatus): Buffer {
+  return status.code === GRPC_STATUS.OK ? OK_TRAILERS : encodeHeaders(statusFields(status));
 }
 
 /**
@@ -52,18 +43,17 @@ export class ServerStreamCall<Request, Response> {
   private ended = false;
   /** Who to tell when the client goes away; undefined once it has. */
   private cancelListeners: (() => void)[] | undefined = [];
-  private finalStatus: CallStatus | undefined;
 
   constructor(
-    private readonly stream: ServerHttp2Stream,
+    private readonly stream: Http2Stream,
     readonly request: Request,
     readonly metadata: RequestMetadata,
     private readonly serialize: (response: Response) => Buffer,
     private readonly onSerializeError: (error: unknown) => CallStatus,
   ) {
-    stream.on('close', () => {
+    stream.onClose = () => {
       if (!this.ended) this.cancel();
-    });
+    };
   }
 
   /** True once the client went away; nothing it would see may happen any more. */
@@ -78,7 +68,7 @@ export class ServerStreamCall<Request, Response> {
 
   /** Sends one message; false when the stream's buffer is full (the message is queued all the same). */
   write(response: Response): boolean {
-    if (this.ended || isGone(this.stream)) return false;
+    if (this.ended || this.stream.gone) return false;
     let bytes: Buffer;
     try {
       bytes = this.serialize(response);
@@ -87,7 +77,7 @@ export class ServerStreamCall<Request, Response> {
       return false;
     }
     this.respondOnce();
-    return this.stream.write(frameMessage(bytes));
+    return this.stream.sendData(frameMessage(bytes));
   }
 
   /** Ends the call with OK. */
@@ -103,13 +93,12 @@ export class ServerStreamCall<Request, Response> {
   private finish(status: CallStatus): void {
     if (this.ended) return;
     this.ended = true;
-    if (isGone(this.stream)) return;
+    if (this.stream.gone) return;
     if (!this.stream.headersSent) {
       sendTrailersOnly(this.stream, status);
       return;
     }
-    this.finalStatus = status;
-    this.stream.end();
+    this.stream.end(statusTrailers(status));
   }
 
   /**
@@ -117,15 +106,11 @@ export class ServerStreamCall<Request, Response> {
    * knows its call was accepted.
    */
   sendHeaders(): void {
-    if (!this.ended && !isGone(this.stream)) this.respondOnce();
+    if (!this.ended && !this.stream.gone) this.respondOnce();
   }
 
   private respondOnce(): void {
-    if (this.stream.headersSent) return;
-    this.stream.respond(RESPONSE_HEADERS, WAIT_FOR_TRAILERS);
-    this.stream.once('wantTrailers', () => {
-      this.stream.sendTrailers(statusTrailers(this.finalStatus ?? { code: GRPC_STATUS.OK, details: '' }));
-    });
+    if (!this.stream.headersSent) this.stream.sendHeaders(RESPONSE_HEADERS);
   }
 
   private cancel(): void {
