@@ -16,12 +16,16 @@ const identity = { requestDeserialize: (bytes: Buffer) => bytes, responseSeriali
 let server: GrpcServer;
 let port: number;
 const seenMetadata: string[][] = [];
+let bigAnswers = 0;
 
 beforeAll(async () => {
   server = new GrpcServer({ maxMessageBytes: MAX_MESSAGE_BYTES, errorStatus: () => ({ code: GRPC_STATUS.INTERNAL, details: 'failed' }) });
   server.addUnary('/test.Echo/Echo', 'Echo', identity, (request: Buffer) => request);
   // Answers with as many bytes as the request's first four bytes say.
-  server.addUnary('/test.Echo/Big', 'Big', identity, (request: Buffer) => Buffer.alloc(request.readUInt32BE(0), 7));
+  server.addUnary('/test.Echo/Big', 'Big', identity, (request: Buffer) => {
+    bigAnswers++;
+    return Buffer.alloc(request.readUInt32BE(0), 7);
+  });
   server.addUnary('/test.Echo/Metadata', 'Metadata', identity, (_request: Buffer, metadata: RequestMetadata) => {
     seenMetadata.push(metadata.get('x-value') as string[]);
     return Buffer.alloc(0);
@@ -78,6 +82,18 @@ function splitMessages(body: Buffer): Buffer[] {
     offset += 5 + length;
   }
   return messages;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('Condition not met in time');
+    await sleep(20);
+  }
 }
 
 function uint32(value: number): Buffer {
@@ -172,18 +188,53 @@ describe('header compression', () => {
   });
 });
 
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}
+
+describe('a client that does not read its answers', () => {
+  test('once 16 MiB of answers wait for it, its further requests are not read; when it reads, all are answered', async () => {
+    const socket: Socket = tcpConnect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    socket.pause();
+    // SETTINGS_INITIAL_WINDOW_SIZE 2^31-1 and the connection window as large: flow control never holds an answer back.
+    const settings = Buffer.alloc(6);
+    settings.writeUInt16BE(4, 0);
+    settings.writeUInt32BE(2 ** 31 - 1, 2);
+    socket.write(Buffer.concat([PREFACE, frame(4, 0, 0, settings), frame(8, 0, 0, uint32(2 ** 31 - 1 - 65_535))]));
+    // :method POST (static index 3), :path and content-type as literals with indexed names.
+    const path = '/test.Echo/Big';
+    const block = Buffer.concat([Buffer.from([0x83, 0x04, path.length]), Buffer.from(path), Buffer.from([0x0f, 0x10, 16]), Buffer.from('application/grpc')]);
+    const message = Buffer.concat([Buffer.from([0, 0, 0, 0, 4]), uint32(4_000_000)]);
+    bigAnswers = 0;
+    const requests = 40;
+    for (let i = 0; i < requests; i++) {
+      const streamId = 2 * i + 1;
+      socket.write(Buffer.concat([frame(1, 0x4, streamId, block), frame(0, 0x1, streamId, message)]));
+      await sleep(20);
+    }
+    await sleep(300);
+    // 16 MiB in the server's buffer plus what the kernel's socket buffers hold: far fewer than 40 answers of 4 MB.
+    expect(bigAnswers).toBeGreaterThan(0);
+    expect(bigAnswers).toBeLessThan(requests / 2);
+
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    socket.resume();
+    await until(() => bigAnswers === requests && received >= requests * 4_000_000);
+    socket.destroy();
+  });
+});
+
 describe('protocol errors', () => {
-  const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-
-  function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-    const header = Buffer.alloc(9);
-    header.writeUIntBE(payload.length, 0, 3);
-    header[3] = type;
-    header[4] = flags;
-    header.writeUInt32BE(streamId, 5);
-    return Buffer.concat([header, payload]);
-  }
-
   /** Writes bytes after the preface and an empty SETTINGS; resolves with the GOAWAY's error code and message. */
   async function goAwayFor(bytes: Buffer): Promise<{ code: number; message: string }> {
     const socket: Socket = tcpConnect(port, '127.0.0.1');

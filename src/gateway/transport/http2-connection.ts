@@ -31,6 +31,8 @@ export const HTTP2_LIMITS = Object.freeze({
   /** Each stream's receive window, and the connection's. */
   streamWindowBytes: 1 << 20,
   connectionWindowBytes: 16 << 20,
+  /** Answers buffered for a client that does not read them; beyond this its requests are not read until it does. */
+  unreadOutputBytes: 16 << 20,
 });
 
 const DEFAULT_WINDOW = 65_535;
@@ -143,6 +145,7 @@ export class Http2ServerConnection {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.onSocketClose());
+    socket.on('drain', () => socket.resume());
     this.sendSettings();
   }
 
@@ -260,7 +263,8 @@ export class Http2ServerConnection {
 
   private onHeaderBlock(streamId: number, endStream: boolean, block: Buffer): void {
     // The block is decoded even for a stream that is gone: the HPACK table must see every block.
-    const headers: RequestHeaders = {};
+    // No prototype: a header named like an Object method ("constructor") is just a header.
+    const headers = Object.create(null) as RequestHeaders;
     try {
       this.decoder.decode(block, (name, value) => addHeader(headers, name, value));
     } catch (error) {
@@ -550,11 +554,12 @@ export class Http2ServerConnection {
     if (this.closed || output.length === 0) return;
     if (output.length === 1) {
       this.socket.write(output[0]);
-      return;
+    } else {
+      this.socket.cork();
+      for (const bytes of output) this.socket.write(bytes);
+      this.socket.uncork();
     }
-    this.socket.cork();
-    for (const bytes of output) this.socket.write(bytes);
-    this.socket.uncork();
+    if (this.socket.writableLength > HTTP2_LIMITS.unreadOutputBytes) this.socket.pause();
   }
 
   private endSocket(): void {
