@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { encodeHeaders, HpackDecoder, HpackError, TABLE_SIZE_ZERO } from './hpack.js';
+import { HpackDecoder, HpackError, TABLE_SIZE_ZERO } from './hpack.js';
 
 /**
  * The server side of one HTTP/2 connection (RFC 9113) over a plain TCP socket, as much of HTTP/2 as gRPC uses.
@@ -22,7 +22,7 @@ const enum Setting { HeaderTableSize = 1, EnablePush = 2, MaxConcurrentStreams =
 
 export const enum ErrorCode { NoError = 0, ProtocolError = 1, InternalError = 2, FlowControlError = 3, StreamClosed = 5, FrameSizeError = 6, RefusedStream = 7, Cancel = 8, CompressionError = 9, EnhanceYourCalm = 11 }
 
-/** Limits of this server, announced in its SETTINGS (see docs/limits.md). */
+/** Limits of this server, announced in its SETTINGS (the README's Limits table). */
 export const HTTP2_LIMITS = Object.freeze({
   /** The largest frame payload accepted (the protocol's default; not raised, so not announced). */
   maxFrameBytes: 16_384,
@@ -57,7 +57,6 @@ export class Http2Stream {
   /** @internal */ sendEnded = false;
   /** @internal */ sendWindow: number;
   /** @internal */ receiveUnacknowledged = 0;
-  /** @internal */ receiveWindow = HTTP2_LIMITS.streamWindowBytes;
   /** @internal Data waiting for flow-control window, and the trailers to send after it. */
   queued: Buffer[] = [];
   /** @internal */ queuedTrailers: Buffer | undefined;
@@ -314,7 +313,7 @@ export class Http2ServerConnection {
       data = payload.subarray(1, payload.length - padding);
     }
     stream.receiveUnacknowledged += payload.length;
-    if (stream.receiveUnacknowledged > stream.receiveWindow) throw new ConnectionError(ErrorCode.FlowControlError, `Data beyond stream ${streamId}'s window`);
+    if (stream.receiveUnacknowledged > HTTP2_LIMITS.streamWindowBytes) throw new ConnectionError(ErrorCode.FlowControlError, `Data beyond stream ${streamId}'s window`);
     const endStream = (flags & Flag.EndStream) !== 0;
     if (!endStream && stream.receiveUnacknowledged >= HTTP2_LIMITS.streamWindowBytes / 2) {
       this.writeFrame(FrameType.WindowUpdate, 0, streamId, uint32(stream.receiveUnacknowledged));
@@ -610,4 +609,3 @@ function writeFrameHeader(out: Buffer, offset: number, length: number, type: Fra
   return offset + FRAME_HEADER_BYTES;
 }
 
-export { encodeHeaders };
