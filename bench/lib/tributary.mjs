@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { benchDirectory, repositoryDirectory } from './paths.mjs';
 import { cpuSeconds, freePort, machineCpuSeconds, runToCompletion, sleep, startProcess, stopProcess, temporaryDirectory } from './processes.mjs';
@@ -69,7 +70,10 @@ export async function startBroker({ directory, partitions = 1, cpuProfileDirecto
   const dataDirectory = join(directory, 'data');
   const port = await freePort();
   const monitoringPort = await freePort();
-  const nodeOptions = cpuProfileDirectory ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDirectory] : [];
+  // The V8 helper threads `tributary broker` gives itself (it starts main.js directly, so it says so here).
+  const { recommendedV8PoolSize } = await import(pathToFileURL(join(snapshotDistDirectory(), 'cli', 'v8-pool-size.js')).href);
+  const nodeOptions = [`--v8-pool-size=${recommendedV8PoolSize()}`];
+  if (cpuProfileDirectory) nodeOptions.push('--cpu-prof', '--cpu-prof-dir', cpuProfileDirectory);
   if (traceGc) nodeOptions.push('--trace-gc');
   const args = [...nodeOptions, join(snapshotDistDirectory(), 'cli', 'main.js'), 'broker', '--data-dir', dataDirectory, '--host', '127.0.0.1'];
   args.push('--port', String(port), '--monitoring-port', String(monitoringPort), '--partitions', String(partitions));
