@@ -70,9 +70,9 @@ export async function startBroker({ directory, partitions = 1, cpuProfileDirecto
   const dataDirectory = join(directory, 'data');
   const port = await freePort();
   const monitoringPort = await freePort();
-  // The V8 helper threads `tributary broker` gives itself (it starts main.js directly, so it says so here).
-  const { recommendedV8PoolSize } = await import(pathToFileURL(join(snapshotDistDirectory(), 'cli', 'v8-pool-size.js')).href);
-  const nodeOptions = [`--v8-pool-size=${recommendedV8PoolSize()}`];
+  // The Node flags `tributary broker` gives itself (this starts main.js directly, so it passes them here).
+  const { brokerNodeFlags } = await import(pathToFileURL(join(snapshotDistDirectory(), 'cli', 'broker-node-flags.js')).href);
+  const nodeOptions = brokerNodeFlags([]);
   if (cpuProfileDirectory) nodeOptions.push('--cpu-prof', '--cpu-prof-dir', cpuProfileDirectory);
   if (traceGc) nodeOptions.push('--trace-gc');
   const args = [...nodeOptions, join(snapshotDistDirectory(), 'cli', 'main.js'), 'broker', '--data-dir', dataDirectory, '--host', '127.0.0.1'];

@@ -149,7 +149,8 @@ export class LocalBrokerClient implements BrokerClient {
     }
     const push = this.streamPushes.get(effect.streamId);
     if (push && push({ key: effect.jobKey, value: effect.job })) return;
-    // The stream closed between activation and push: give the job back so another worker gets it.
+    // The stream closed between activation and push, or its client does not keep up: give the job back so another
+    // worker gets it.
     try {
       partition.submit({ valueType: 'JOB', intent: 'YIELD', key: effect.jobKey, value: {} });
     } catch {

@@ -150,6 +150,8 @@ export class Partition {
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = error;
+    // A failed partition processes nothing more: its timers and job deadlines stop, as a replicated partition's do.
+    this.loop.stopDueChecks();
     this.options.listener.onFailure(error);
   }
 

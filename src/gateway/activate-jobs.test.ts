@@ -1,8 +1,11 @@
+import { once } from 'node:events';
+import { connect as http2Connect } from 'node:http2';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { TributaryError } from '../errors.js';
 import { encodeKey, type JobBatchRecordValue, type JobRecordValue, type RecordValue } from '../protocol/index.js';
 import type { ActivatedJobRecord } from './broker-client.js';
 import { GatewayServer } from './gateway-server.js';
+import { loadGatewayService } from './proto-definition.js';
 import { eventFor, FakeBrokerClient, rejectionOf, type SentCommand } from './test-support/fake-broker-client.js';
 import { rawGatewayClient } from './test-support/raw-client.js';
 import { officialClient, type ZeebeGrpcClient } from './test-support/sdk-client.js';
@@ -338,6 +341,54 @@ describe('ActivateJobs and StreamActivatedJobs, driven by the official client', 
       await until(() => opened[0].closed);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('a job stream whose client does not keep up', () => {
+  const broker = new JobsBroker();
+  const server = new GatewayServer(broker, { host: '127.0.0.1', port: 0 });
+  const service = loadGatewayService();
+  let port: number;
+
+  beforeAll(async () => {
+    port = await server.start();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  test('refuses further jobs (the broker yields them) while a written one waits for the window, then takes them again', async () => {
+    // given: a client whose streams start without flow-control window, so nothing written can reach it yet
+    const session = http2Connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } });
+    try {
+      const request = service.StreamActivatedJobs.requestSerialize({ type: 'slow', worker: 'w', timeout: '30000', fetchVariable: [], tenantIds: [] });
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(request.length, 1);
+      const stream = session.request({ ':method': 'POST', ':path': service.StreamActivatedJobs.path, 'content-type': 'application/grpc', te: 'trailers' });
+      stream.end(Buffer.concat([prefix, request]));
+      await once(stream, 'response');
+      const received: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => received.push(chunk));
+      const opened = broker.jobStreams.find((candidate) => candidate.request.type === 'slow')!;
+
+      // when: three jobs are pushed
+      const accepted = [1n, 2n, 3n].map((local) => opened.push({ key: encodeKey(2, 100n + local), value: job('slow') }));
+
+      // then: the first is written (and waits for the window), the others are refused for the broker to yield
+      expect(accepted).toEqual([true, false, false]);
+      expect(received).toHaveLength(0);
+
+      // when: the client opens its window, the first job arrives and the stream takes jobs again
+      session.settings({ initialWindowSize: 65_535 });
+      await until(() => Buffer.concat(received).length > 5);
+      const first = service.StreamActivatedJobs.responseDeserialize(Buffer.concat(received).subarray(5)) as { key: string };
+      expect(first.key).toBe(encodeKey(2, 101n).toString());
+      expect(opened.push({ key: encodeKey(2, 104n), value: job('slow') })).toBe(true);
+      stream.close();
+    } finally {
+      session.close();
     }
   });
 });

@@ -11,7 +11,8 @@ type StreamActivatedJobsCall = ServerStreamCall<StreamActivatedJobsRequest, Acti
 
 /**
  * StreamActivatedJobs -> openJobStream: the brokers activate jobs of the type for this stream and push each one
- * after its activation is committed; the gateway writes it as an ActivatedJob. The response headers are sent once
+ * after its activation is committed; the gateway writes it as an ActivatedJob, or refuses it while the client does
+ * not keep up (the broker then yields it). The response headers are sent once
  * the stream is registered. The stream lives until the client cancels it or the gateway stops.
  */
 export class JobStreamsHandler {
@@ -42,8 +43,11 @@ export class JobStreamsHandler {
     }
     if (this.closed) throw new TributaryError('SHUTTING_DOWN', 'The gateway is shutting down');
     let open = true;
+    // A client that does not keep up (its flow-control window is closed) gets no more jobs: each one refused goes
+    // back to the broker, which yields it to other workers (as Zeebe's gateway does when a stream is not ready), so
+    // no job waits behind a slow client and the gateway holds at most one message per stream beyond the window.
     const push = (job: ActivatedJobRecord): boolean => {
-      if (!open || call.cancelled) return false;
+      if (!open || !call.ready) return false;
       call.write(activatedJob(job.key, job.value));
       return true;
     };

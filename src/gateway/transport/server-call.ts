@@ -61,6 +61,14 @@ export class ServerStreamCall<Request, Response> {
     return this.cancelListeners === undefined;
   }
 
+  /**
+   * False while messages written before wait for the client's flow-control window (the client does not keep up);
+   * the gRPC servers' isReady().
+   */
+  get ready(): boolean {
+    return !this.ended && !this.stream.gone && this.stream.queued.length === 0;
+  }
+
   onCancelled(listener: () => void): void {
     if (this.cancelListeners === undefined) listener();
     else this.cancelListeners.push(listener);

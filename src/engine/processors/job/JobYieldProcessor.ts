@@ -1,7 +1,7 @@
 import type { Record } from '../../../protocol/index.js';
 import type { CommandProcessor, ProcessingContext } from '../../context.js';
 
-/** JOB YIELD: a job pushed to a stream that went away is given back and becomes activatable again. */
+/** JOB YIELD: a job pushed to a stream that went away or did not keep up is given back and becomes activatable again. */
 export class JobYieldProcessor implements CommandProcessor {
   process(command: Record, context: ProcessingContext): void {
     const job = context.state.jobs.getJob(command.key);
