@@ -12,8 +12,8 @@ type StreamActivatedJobsCall = ServerStreamCall<StreamActivatedJobsRequest, Acti
 /**
  * StreamActivatedJobs -> openJobStream: the brokers activate jobs of the type for this stream and push each one
  * after its activation is committed; the gateway writes it as an ActivatedJob, or refuses it while the client does
- * not keep up (the broker then yields it). The response headers are sent once
- * the stream is registered. The stream lives until the client cancels it or the gateway stops.
+ * not keep up (the broker then yields it). The response headers are sent once the stream is registered. The stream
+ * lives until the client cancels it or the gateway stops.
  */
 export class JobStreamsHandler {
   /** Closes one open stream (broker side and call); the set is what stop() closes. */

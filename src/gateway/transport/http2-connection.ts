@@ -69,6 +69,11 @@ export class Http2Stream {
     this.sendWindow = connection.peerInitialWindow;
   }
 
+  /** True while data sent before waits for the client's flow-control window. */
+  get waitsForWindow(): boolean {
+    return this.queued.length > 0;
+  }
+
   /** Sends the response headers (an HPACK block from encodeHeaders); the stream stays open for data. */
   sendHeaders(block: Buffer): void {
     if (this.gone || this.headersSent) return;

@@ -66,7 +66,7 @@ export class ServerStreamCall<Request, Response> {
    * the gRPC servers' isReady().
    */
   get ready(): boolean {
-    return !this.ended && !this.stream.gone && this.stream.queued.length === 0;
+    return !this.ended && !this.stream.gone && !this.stream.waitsForWindow;
   }
 
   onCancelled(listener: () => void): void {
