@@ -4,6 +4,7 @@ import { decodeKeyParts, encodeKey } from './key-codec.js';
 import type { RocksDatabase } from './rocksdb.js';
 import type { StateWrite, Transactions } from './transactions.js';
 import type { Column, KeyPart } from './types.js';
+import { CleanSlot } from './clean-entries.js';
 import { ABSENT, type ValueCache } from './value-cache.js';
 
 /**
@@ -29,7 +30,17 @@ const PREFIX_LOAD_ENTRIES_MAX = 256;
 
 /** Where clean (persisted) entries are counted, so the least recently settled can be evicted (CleanEntries). */
 export interface CleanEntryTracker {
-  add(column: StateColumn<readonly KeyPart[], Value>, key: readonly KeyPart[], value: Value): void;
+  add(column: StateColumn<readonly KeyPart[], Value>, key: readonly KeyPart[], value: Value): CleanSlot;
+}
+
+/** The value an overlay leaf stands for: a clean entry's slot holds it, anything else is the value (or a mark). */
+function leafValue(leaf: Value | undefined): Value | undefined {
+  return leaf instanceof CleanSlot ? leaf.value : leaf;
+}
+
+/** The clean slot a write replaces, which its persisting empties (see CleanSlot). */
+function replacedSlot(previous: Value | undefined): CleanSlot | undefined {
+  return previous instanceof CleanSlot ? previous : undefined;
 }
 
 /**
@@ -100,7 +111,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     // an unknown key counts as existing (a delete of an absent key costs little). A key the overlay marks deleted
     // was known to exist.
     const existedBefore = previous !== undefined || !(this.isComplete(key) || this.knownAbsent(encodedKey));
-    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, value, existedBefore);
+    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, value, existedBefore, null, replacedSlot(previous));
   }
 
   delete(...key: K): void {
@@ -110,7 +121,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     const keyCopy = key.slice();
     const mark = newDeletedMark();
     const previous = this.overlay.set(keyCopy, mark);
-    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, null, true, mark);
+    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, null, true, mark, replacedSlot(previous));
   }
 
   forEachWithPrefix(prefix: KeyPart[], visitor: (value: V, key: K) => boolean | void): void {
@@ -122,9 +133,9 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     const visit = visitor as unknown as (value: Value, key: KeyPart[]) => boolean | void;
     if (!this.columnComplete && this.visitPersisted(encodeKey(this.keyPrefix, from), encodeKey(this.keyPrefix, to), visit) === false) return;
     // Memory holds the working set (unpersisted writes and recently used entries): filtered part by part.
-    this.overlay.forEachWithPrefix([], (value, key) => {
-      if (isDeletedMark(value) || compareKeys(key, from) < 0 || compareKeys(key, to) >= 0) return true;
-      return visit(value, key);
+    this.overlay.forEachWithPrefix([], (leaf, key) => {
+      if (isDeletedMark(leaf) || compareKeys(key, from) < 0 || compareKeys(key, to) >= 0) return true;
+      return visit(leafValue(leaf) as Value, key);
     });
   }
 
@@ -156,12 +167,13 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
       this.overlay.restore(key, undefined);
       return;
     }
-    this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, key, value);
+    this.overlay.restore(key, this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, key, value) as unknown as Value);
   }
 
   /** Drops a clean entry from memory (it stays in RocksDB); its prefix is no longer complete in memory. */
-  evictClean(key: readonly KeyPart[], value: Value): void {
-    if (this.overlay.get(key) !== value) return;
+  evictClean(slot: CleanSlot): void {
+    const key = slot.key as readonly KeyPart[];
+    if ((this.overlay.get(key) as unknown) !== slot) return;
     this.overlay.restore(key, undefined);
     this.completeFirstParts.delete(key[0]);
     this.columnComplete = false;
@@ -178,7 +190,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   private read(key: readonly KeyPart[], encodedKey?: Buffer): Value | undefined {
     const pending = this.overlay.get(key);
-    if (pending !== undefined) return isDeletedMark(pending) ? undefined : pending;
+    if (pending !== undefined) return isDeletedMark(pending) ? undefined : leafValue(pending);
     if (this.isComplete(key)) return undefined;
     const encoded = encodedKey ?? encodeKey(this.keyPrefix, key);
     if (this.knownAbsent(encoded)) return undefined;
@@ -194,8 +206,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   /** Puts a value read from RocksDB into memory as a clean entry. */
   private keepClean(key: readonly KeyPart[], value: Value): Value {
     const keyCopy = key.slice();
-    this.overlay.set(keyCopy, value);
-    this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, keyCopy, value);
+    this.overlay.set(keyCopy, this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, keyCopy, value) as unknown as Value);
     return value;
   }
 
@@ -206,7 +217,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
         if (this.visitPersistedFrom(prefix, firstPartOnly, visitor) === false) return;
       }
     }
-    this.overlay.forEachWithPrefix(prefix, (value, key) => (isDeletedMark(value) ? true : visitor(value, key)));
+    this.overlay.forEachWithPrefix(prefix, (leaf, key) => (isDeletedMark(leaf) ? true : visitor(leafValue(leaf) as Value, key)));
   }
 
   /**

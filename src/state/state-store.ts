@@ -197,6 +197,8 @@ export class StateStore {
     batch.put(POSITION_KEY, encodeValue(position));
     await batch.write();
     for (const write of writes) write.column.settle(write);
+    // Every write's replaced slot, not only each key's last write's: a value persisted, then overwritten twice.
+    for (const { writes: transactionWrites } of sealed) for (const write of transactionWrites) write.replaced?.empty();
     this.cleanEntries.evictOverflow();
     this.transactions.dropSealed(count);
     this.persistedPositionValue = position;

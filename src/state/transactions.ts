@@ -1,4 +1,5 @@
 import type { Value } from '../protocol/index.js';
+import type { CleanSlot } from './clean-entries.js';
 import type { ColumnTrie, PreviousSlot } from './column-trie.js';
 import type { KeyPart } from './types.js';
 
@@ -22,6 +23,8 @@ export interface StateWrite {
   parts: readonly KeyPart[];
   /** A deletion's mark in the overlay (null for a put): the one its settling may remove. */
   mark: Value | null;
+  /** The clean slot this write replaced in the overlay: emptied once the write is persisted. */
+  replaced: CleanSlot | undefined;
 }
 
 /** A committed transaction waiting to be persisted: its log position and its writes in order. */
@@ -75,9 +78,10 @@ export class Transactions {
     value: Value | null,
     existedBefore: boolean,
     mark: Value | null = null,
+    replaced: CleanSlot | undefined = undefined,
   ): void {
     this.undoLog.push({ trie, key, previous });
-    this.writes.push({ key: encodedKey, value, existedBefore, column, parts: key, mark });
+    this.writes.push({ key: encodedKey, value, existedBefore, column, parts: key, mark, replaced });
   }
 
   /** Tells the column, should the open transaction roll back, that the prefix is not complete in memory. */
