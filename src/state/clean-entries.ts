@@ -1,5 +1,5 @@
 import type { Value } from '../protocol/index.js';
-import type { StateColumn } from './state-column.js';
+import type { CleanEntryTracker, StateColumn } from './state-column.js';
 import type { KeyPart } from './types.js';
 
 /**
@@ -25,7 +25,7 @@ export class CleanSlot {
  * The persisted entries kept in memory, oldest first, across every column of a store. Past the bound the oldest
  * are evicted (they stay in RocksDB). A slot emptied since (its key written again) only leaves the queue.
  */
-export class CleanEntries {
+export class CleanEntries implements CleanEntryTracker {
   private entries: CleanSlot[] = [];
   private head = 0;
 

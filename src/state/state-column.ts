@@ -1,10 +1,10 @@
 import { decodeValue, type Value } from '../protocol/index.js';
+import { CleanSlot } from './clean-entries.js';
 import type { ColumnTrie } from './column-trie.js';
 import { decodeKeyParts, encodeKey } from './key-codec.js';
 import type { RocksDatabase } from './rocksdb.js';
 import type { StateWrite, Transactions } from './transactions.js';
 import type { Column, KeyPart } from './types.js';
-import { CleanSlot } from './clean-entries.js';
 import { ABSENT, type ValueCache } from './value-cache.js';
 
 /**
@@ -149,11 +149,12 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   }
 
   /**
-   * After a persist: a deleted entry leaves memory; a written one stays as a clean entry (unless written again since),
-   * counted for eviction.
+   * After a persist: the clean slot the write replaced is emptied; a deleted entry leaves memory; a written one stays
+   * as a clean entry (unless written again since), counted for eviction.
    */
   settle(write: StateWrite): void {
     const { parts: key, key: encodedKey, value } = write;
+    write.replaced?.empty();
     const start = this.scanStarts.get(key[0]);
     if (value !== null && start !== undefined && encodedKey.compare(start) < 0) this.scanStarts.set(key[0], encodedKey);
     // RocksDB has the key now: an "absent" mark from an earlier read would hide it once its entry leaves memory.

@@ -197,8 +197,6 @@ export class StateStore {
     batch.put(POSITION_KEY, encodeValue(position));
     await batch.write();
     for (const write of writes) write.column.settle(write);
-    // Every write's replaced slot, not only each key's last write's: a value persisted, then overwritten twice.
-    for (const { writes: transactionWrites } of sealed) for (const write of transactionWrites) write.replaced?.empty();
     this.cleanEntries.evictOverflow();
     this.transactions.dropSealed(count);
     this.persistedPositionValue = position;
@@ -225,8 +223,9 @@ function closedError(directory: string): StateError {
 }
 
 /**
- * The net effect of a window of transactions, one write per key: the last value, and whether the key existed before
- * the window. A key created and deleted inside the window needs no write at all.
+ * The net effect of a window of transactions, one write per key: the last value, whether the key existed before
+ * the window, and the clean slot the window replaced. A key created and deleted inside the window needs no write at
+ * all.
  */
 function coalesceWrites(sealed: readonly SealedTransaction[]): Iterable<StateWrite> {
   const byKey = new Map<string, StateWrite>();
@@ -234,7 +233,8 @@ function coalesceWrites(sealed: readonly SealedTransaction[]): Iterable<StateWri
     for (const write of writes) {
       const id = write.key.toString('latin1');
       const first = byKey.get(id);
-      byKey.set(id, first ? { ...write, existedBefore: first.existedBefore } : write);
+      // Only a key's first write in the window can replace a clean slot: later ones replace its unpersisted value.
+      byKey.set(id, first ? { ...write, existedBefore: first.existedBefore, replaced: first.replaced } : write);
     }
   }
   return byKey.values();
