@@ -53,12 +53,15 @@ const TERM = 1;
 /**
  * One partition on one broker: commands are processed as they arrive (state changes stay in memory), the
  * command and its results are appended to the log as one entry, and only once that entry is fsynced are
- * responses sent, side effects run, records exported and the state persisted to RocksDB.
+ * responses sent, side effects run, records exported and the state persisted to RocksDB (in batches, see
+ * StateStore.persistWhenDue).
  */
 export class Partition {
   private failed: Error | undefined;
   private closed = false;
   private readonly loop: CommandLoop;
+  /** The last record position the log holds durably: what a snapshot may cover (the state persists it lazily). */
+  private durablePosition: number;
 
   private constructor(
     private readonly options: PartitionOptions,
@@ -68,6 +71,7 @@ export class Partition {
     readonly engine: Engine,
     nextPosition: number,
   ) {
+    this.durablePosition = store.position;
     this.loop = new CommandLoop(options, engine, nextPosition, {
       canProcess: () => this.failed === undefined && !this.closed,
       // Appended now, fsynced for the whole turn at its end (group commit).
@@ -138,13 +142,14 @@ export class Partition {
     );
   }
 
-  /** Answers what the fsync made durable, exports its records, then lets RocksDB have the state up to there. */
+  /** Answers what the fsync made durable, exports its records, then lets RocksDB have the state up to there when due. */
   private onDurable(durableIndex: number): void {
     const committed: Record[] = [];
     const persistUpTo = this.loop.completeThrough(durableIndex, committed);
     if (persistUpTo === undefined) return;
+    this.durablePosition = persistUpTo;
     if (committed.length > 0) this.options.listener.onCommitted(committed);
-    this.store.persist(persistUpTo).catch((error: Error) => this.fail(error));
+    this.store.persistWhenDue(persistUpTo).catch((error: Error) => this.fail(error));
   }
 
   private fail(error: Error): void {
@@ -157,9 +162,9 @@ export class Partition {
 
   /** Takes a snapshot of what is durable and deletes the log below it (and below every exporter's position). */
   async snapshotAndCompact(exportedPosition: number): Promise<void> {
-    await this.log.flush();
-    // Only what RocksDB holds is durable in the log too (persist follows fsync), so snapshot exactly that.
-    const snapshot = await this.snapshots.take(this.store, { persistUpTo: this.store.persistedPosition });
+    this.onDurable(await this.log.flush());
+    // The state may hold commands processed after that fsync: the snapshot covers only what the log holds durably.
+    const snapshot = await this.snapshots.take(this.store, { persistUpTo: this.durablePosition });
     const compactBelow = Math.min(snapshot.position, exportedPosition);
     const index = findEntryIndexForPosition(this.log, compactBelow);
     if (index !== undefined && index > this.log.firstIndex) await this.log.deleteBefore(index);

@@ -233,6 +233,37 @@ describe('StateStore persistence', () => {
     ]);
   });
 
+  it('persists when due only once committed transactions hold persistWritesMin writes, and then all up to the position', async () => {
+    // given a store that gathers 4 writes before persisting when due
+    const directory = await newDirectory();
+    const store = await StateStore.open({ directory, persistWritesMin: 4 });
+    stores.push(store);
+    const column = store.column<[string], number>('counters', 1);
+    const commit = (position: number, writes: number): void => {
+      for (let index = 0; index < writes; index++) column.put([`at-${position}-${index}`], position);
+      store.commitTransaction(position);
+    };
+
+    // when transactions of 1 and 2 writes commit, then one of 1 write
+    commit(1, 1);
+    commit(2, 2);
+    await store.persistWhenDue(2);
+    const persistedBefore = store.persistedPosition;
+    commit(3, 1);
+    await store.persistWhenDue(3);
+
+    // then nothing was persisted at 3 writes, and everything up to position 3 at 4
+    expect(persistedBefore).toBe(0);
+    expect(store.persistedPosition).toBe(3);
+    expect(store.pendingTransactionCount).toBe(0);
+    expect(column.get('at-2-1')).toBe(2);
+  });
+
+  it('refuses a persistWritesMin that is not a whole number', async () => {
+    const directory = await newDirectory();
+    await expect(StateStore.open({ directory, persistWritesMin: 1.5 })).rejects.toThrow('Expected persistWritesMin to be a whole number >= 0, but got 1.5');
+  });
+
   it('refuses a directory written in another state format version', async () => {
     // given a state directory whose format version is not this build's
     const directory = await newDirectory();

@@ -54,6 +54,8 @@ export class Transactions {
    * pendingCount to apply back-pressure long before memory runs out.
    */
   private sealed: SealedTransaction[] = [];
+  /** Writes of the sealed transactions (before coalescing): how much a persist call would have to write. */
+  private sealedWriteCountValue = 0;
   private lastCommittedPosition: number;
 
   constructor(persistedPosition: number) {
@@ -66,6 +68,10 @@ export class Transactions {
 
   get pendingCount(): number {
     return this.sealed.length;
+  }
+
+  get sealedWriteCount(): number {
+    return this.sealedWriteCountValue;
   }
 
   /** Records a write of the open transaction (value null deletes) and how to undo it in the overlay. */
@@ -94,6 +100,7 @@ export class Transactions {
       throw new RangeError(`Expected to commit a transaction at a position after ${this.lastCommittedPosition}, but got ${position}`);
     }
     this.sealed.push({ position, writes: this.writes.length === 0 ? NO_WRITES : this.writes });
+    this.sealedWriteCountValue += this.writes.length;
     this.lastCommittedPosition = position;
     this.reset();
   }
@@ -120,6 +127,7 @@ export class Transactions {
 
   /** Forgets the oldest `count` sealed transactions once RocksDB has them. */
   dropSealed(count: number): void {
+    for (let index = 0; index < count; index++) this.sealedWriteCountValue -= this.sealed[index].writes.length;
     this.sealed.splice(0, count);
   }
 

@@ -265,7 +265,7 @@ export class ReplicatedPartition {
     const committed: Record[] = [];
     for (const entry of entries) this.applyCommitted(entry, committed);
     if (committed.length > 0) this.options.listener.onCommitted(committed);
-    if (entries.length > 0) void this.store.persist(this.committedPosition).catch((error: Error) => this.fail(error));
+    if (entries.length > 0) void this.store.persistWhenDue(this.committedPosition).catch((error: Error) => this.fail(error));
   }
 
   private applyCommitted(entry: RaftEntry, committed: Record[]): void {
@@ -329,7 +329,7 @@ export class ReplicatedPartition {
    */
   async snapshotAndCompact(exportedPosition: number): Promise<void> {
     if (this.reloading !== undefined || this.closed) return;
-    const snapshot = await this.raftSnapshots.take(this.store, (position) => this.raftPositionOf(position), { persistUpTo: this.store.persistedPosition });
+    const snapshot = await this.raftSnapshots.take(this.store, (position) => this.raftPositionOf(position), { persistUpTo: this.committedPosition });
     if (snapshot === undefined) return;
     const exportedIndex = findEntryIndexForPosition(this.raft.log, exportedPosition + 1) ?? snapshot.index + 1;
     await this.raft.snapshotTaken(snapshot.index, snapshot.term, Math.min(snapshot.index + 1, exportedIndex));
