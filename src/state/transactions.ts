@@ -50,8 +50,8 @@ export class Transactions {
   private rollbackNotes: { column: SettlingColumn; firstPart: KeyPart }[] = [];
   private writes: StateWrite[] = [];
   /**
-   * Sealed, not yet persisted, oldest first. Bounded only by how far persist lags behind processing; the broker reads
-   * pendingCount to apply back-pressure long before memory runs out.
+   * Sealed, not yet persisted, oldest first: the persist window (StateStore.persistWhenDue) plus what processing ran
+   * ahead of the log's fsync, which back-pressure bounds.
    */
   private sealed: SealedTransaction[] = [];
   /** Writes of the sealed transactions (before coalescing): how much a persist call would have to write. */
