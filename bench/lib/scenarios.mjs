@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { benchDirectory } from './paths.mjs';
 import { memoryMiB, removeDirectory, runToCompletion, sleep, temporaryDirectory } from './processes.mjs';
 import { figure, spread } from './stats.mjs';
-import { deploy, loadRun, loadgen, PROCESS_FILE, snapshotDistDirectory, startBroker, stopBroker, unsustainedReason, WAITING_PROCESS_FILE } from './tributary.mjs';
+import { brokerNodePath, deploy, loadRun, loadgen, PROCESS_FILE, snapshotDistDirectory, startBroker, stopBroker, unsustainedReason, WAITING_PROCESS_FILE } from './tributary.mjs';
 import { createTopic, producerPerformance, startKafka, stopKafka } from './kafka.mjs';
 import { summarizeProfile } from '../profile-summary.mjs';
 import { gcPauses, logOffset } from './gc-trace.mjs';
@@ -253,7 +253,7 @@ async function appendToLog(settings, shape, fsync) {
     const args = [join(benchDirectory, 'log-append.mjs'), '--dir', join(directory, 'log'), '--fsync', String(fsync), '--dist', snapshotDistDirectory()];
     args.push('--records', String(settings.logRecords), '--warmup-records', String(settings.logWarmupRecords));
     args.push('--record-bytes', String(shape.recordBytes), '--batch-bytes', String(shape.batchBytes), '--buffer-bytes', String(shape.bufferBytes));
-    const { stdout, cpuSeconds } = await runToCompletion(process.execPath, args);
+    const { stdout, cpuSeconds } = await runToCompletion(brokerNodePath(), args);
     return { ...JSON.parse(stdout), cpuSeconds };
   } finally {
     removeDirectory(directory);
