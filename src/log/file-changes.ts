@@ -47,8 +47,14 @@ export class FileChanges {
   }
 }
 
-/** Closes and deletes the files of segments (each index file first) in the given order, then makes their removal durable. */
-export async function deleteSegmentFiles(segments: Segment[], directory: string, fsync: boolean): Promise<void> {
-  for (const segment of segments) await segment.delete();
+/**
+ * Closes and deletes the files of segments (each index file first) in the given order, then makes their removal
+ * durable. between, if given, is awaited between two deletions (a compaction's pacing).
+ */
+export async function deleteSegmentFiles(segments: Segment[], directory: string, fsync: boolean, between?: () => Promise<void>): Promise<void> {
+  for (let i = 0; i < segments.length; i++) {
+    if (i > 0 && between !== undefined) await between();
+    await segments[i].delete();
+  }
   if (fsync) await fsyncDirectory(directory);
 }

@@ -244,6 +244,24 @@ describe('SegmentedLog', () => {
     expect([reopened.firstIndex, reopened.lastIndex, reopened.read(5)?.payload]).toEqual([5, 10, payloadOf(5, 40)]);
   });
 
+  it('deletes every compacted segment before a close that follows the compaction at once', async () => {
+    // given: 200 segments of one entry each, so the compaction's deletions are paced
+    const log = await openLog({ segmentSizeBytesMax: 128 });
+    for (let index = 1; index <= 200; index++) log.append(1, payloadOf(index, 100));
+    await log.flush();
+    expect(await segmentFiles()).toHaveLength(200);
+
+    // when: the log closes while its compaction runs
+    const compaction = log.deleteBefore(200);
+    await log.close();
+    await compaction;
+
+    // then
+    expect(await segmentFiles()).toEqual(['00000000000000000200.log']);
+    const reopened = await openLog({ segmentSizeBytesMax: 128 });
+    expect([reopened.firstIndex, reopened.lastIndex, reopened.read(200)?.payload]).toEqual([200, 200, payloadOf(200, 100)]);
+  });
+
   it('never deletes the segment holding the last entry', async () => {
     // given
     const log = await openLog({ segmentSizeBytesMax: 300 });

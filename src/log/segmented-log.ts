@@ -1,4 +1,5 @@
 import { fsyncDirectory } from '../files/durable-files.js';
+import { Pacer } from '../files/pacer.js';
 import { FileChanges, deleteSegmentFiles } from './file-changes.js';
 import { IoQueue } from './io-queue.js';
 import type { LogEntry, LogReader } from './log-entry.js';
@@ -11,6 +12,9 @@ import { SegmentList } from './segment-list.js';
 import { Segment } from './segment.js';
 import type { TermIndex } from './term-index.js';
 import { WriteSlab } from './write-slab.js';
+
+/** The share of the time a compaction's file deletions take at most (see deleteCompacted). */
+const COMPACTION_BUSY_FRACTION_MAX = 0.25;
 
 /**
  * The partition log: an append-only sequence of entries (Raft term, index, opaque payload) in segment files.
@@ -175,8 +179,19 @@ export class SegmentedLog {
     this.compaction = this.compaction
       .catch(() => undefined)
       .then(() => earlierFileOperations)
-      .then(() => deleteSegmentFiles(removed, this.options.directory, this.options.fsync));
+      .then(() => this.deleteCompacted(removed));
     return this.compaction;
+  }
+
+  /**
+   * Deletes compacted segments paced, at most COMPACTION_BUSY_FRACTION_MAX of the time: each unlink took ~17 ms here
+   * (an 18 MB segment), and a snapshot that deleted 70 of them back to back (1.4 s) raised that second's p99 from
+   * ~20 to 50-70 ms for the commands being processed meanwhile. A closing log deletes the rest without pauses.
+   */
+  private deleteCompacted(removed: Segment[]): Promise<void> {
+    const pacer = new Pacer(COMPACTION_BUSY_FRACTION_MAX);
+    const between = (): Promise<void> => (this.closing === undefined ? pacer.pace() : Promise.resolve());
+    return deleteSegmentFiles(removed, this.options.directory, this.options.fsync, between);
   }
 
   /** Makes an empty log start at nextIndex (after a snapshot was installed on an empty replica). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ByteWriter, decodeValue } from '../protocol/index.js';
 import { crc32 } from './crc32.js';
 import { publishDirectory, removeDirectory, writeFileDurably } from '../files/durable-files.js';
+import { Pacer } from '../files/pacer.js';
 import { StateError } from './errors.js';
 import { POSITION_KEY, STATE_FORMAT_VERSION, isMetaKey } from './format.js';
 import { readAllEntries, type RocksDatabase } from './rocksdb.js';
@@ -37,8 +38,6 @@ export interface SnapshotWriteOptions {
 
 /** The share of its thread a periodic snapshot takes at most (SnapshotWriteOptions.busyFractionMax). */
 export const SNAPSHOT_BUSY_FRACTION_DEFAULT = 0.25;
-/** Sleeps shorter than this are saved up: timers are not that precise, and each one is a turn of the event loop. */
-const PACING_SLEEP_MS_MIN = 5;
 
 /** Where to write the snapshot: a directory, or a function of the position it turns out to cover. */
 export type SnapshotTarget = string | ((position: number) => string);
@@ -72,33 +71,6 @@ export async function writeSnapshot(database: RocksDatabase, target: SnapshotTar
   } catch (error) {
     if (chunks !== undefined) await removeDirectory(chunks.temporaryDirectory);
     throw error;
-  }
-}
-
-/**
- * Keeps a loop to a share of its thread: the time since the last pace (reading a batch, copying it) is busy time,
- * followed by busy * (1 / fraction - 1) of sleep. The read itself runs on RocksDB's threads and counts as busy too,
- * so the share is an upper bound.
- */
-class Pacer {
-  private readonly sleepPerBusyMs: number;
-  private lastMs = performance.now();
-  private owedMs = 0;
-
-  constructor(busyFractionMax: number) {
-    if (!(busyFractionMax > 0 && busyFractionMax <= 1)) throw new RangeError(`Expected a busy fraction in (0, 1], but got ${busyFractionMax}`);
-    this.sleepPerBusyMs = 1 / busyFractionMax - 1;
-  }
-
-  async pace(): Promise<void> {
-    if (this.sleepPerBusyMs === 0) return;
-    const nowMs = performance.now();
-    this.owedMs += (nowMs - this.lastMs) * this.sleepPerBusyMs;
-    if (this.owedMs >= PACING_SLEEP_MS_MIN) {
-      await new Promise((resolve) => setTimeout(resolve, this.owedMs));
-      this.owedMs = 0;
-    }
-    this.lastMs = performance.now();
   }
 }
 
