@@ -67,21 +67,42 @@ function copyOutScratch(): Buffer {
   return out;
 }
 
-function writePart(part: KeyPart, index: number): void {
+/**
+ * Throws the TypeError or RangeError encodeKey would throw for parts it cannot order, without encoding them: the
+ * state checks a key when it is written and encodes it only if it reaches RocksDB.
+ */
+export function checkKeyParts(parts: readonly KeyPart[]): void {
+  for (let index = 0; index < parts.length; index++) checkPart(parts[index], index);
+}
+
+function checkPart(part: KeyPart, index: number): void {
   switch (typeof part) {
     case 'bigint':
-      return writeBigInt(part);
+      if (part < INT64_MIN || part > INT64_MAX) throw new RangeError(`Key part ${part} is outside the int64 range`);
+      return;
     case 'number':
-      return writeNumber(part, index);
+      if (Number.isNaN(part)) throw new RangeError(`Key part ${index} is NaN, which has no order`);
+      return;
     case 'string':
-      return writeString(part);
+      return;
     default:
       throw new TypeError(`Key part ${index} must be a string, bigint or number, but was ${typeof part}`);
   }
 }
 
+function writePart(part: KeyPart, index: number): void {
+  checkPart(part, index);
+  switch (typeof part) {
+    case 'bigint':
+      return writeBigInt(part);
+    case 'number':
+      return writeNumber(part);
+    default:
+      return writeString(part as string);
+  }
+}
+
 function writeBigInt(part: bigint): void {
-  if (part < INT64_MIN || part > INT64_MAX) throw new RangeError(`Key part ${part} is outside the int64 range`);
   ensureScratch(9);
   scratch[scratchOffset] = PartTag.BigInt;
   scratchView.setBigInt64(scratchOffset + 1, part);
@@ -89,8 +110,7 @@ function writeBigInt(part: bigint): void {
   scratchOffset += 9;
 }
 
-function writeNumber(part: number, index: number): void {
-  if (Number.isNaN(part)) throw new RangeError(`Key part ${index} is NaN, which has no order`);
+function writeNumber(part: number): void {
   ensureScratch(9);
   scratch[scratchOffset] = PartTag.Number;
   // -0 becomes 0: a Map (the in-memory copy) treats them as one key, so RocksDB must too.

@@ -1,24 +1,15 @@
 import { decodeValue, type Value } from '../protocol/index.js';
-import { CleanSlot } from './clean-entries.js';
+import type { CleanSlot } from './clean-entries.js';
 import type { ColumnTrie } from './column-trie.js';
-import { decodeKeyParts, encodeKey } from './key-codec.js';
+import { checkKeyParts, decodeKeyParts, encodeKey } from './key-codec.js';
 import type { RocksDatabase } from './rocksdb.js';
-import type { StateWrite, Transactions } from './transactions.js';
+import { StateWrite, type Transactions } from './transactions.js';
 import type { Column, KeyPart } from './types.js';
 import { ABSENT, type ValueCache } from './value-cache.js';
 
-/**
- * The overlay's mark for a key deleted but not yet persisted: one per deletion, so that a persisted deletion removes
- * its own mark only, never the mark of a later deletion of the same key that is still waiting for its batch.
- */
-class DeletedMark {}
-
-function newDeletedMark(): Value {
-  return new DeletedMark() as unknown as Value;
-}
-
-function isDeletedMark(value: Value | undefined): boolean {
-  return value instanceof DeletedMark;
+/** A slot holding a deletion not yet persisted (the write itself marks it: see StateWrite). */
+function isDeletedMark(leaf: Value | undefined): boolean {
+  return leaf instanceof StateWrite && leaf.value === undefined;
 }
 
 /** Entries read from RocksDB per page of a prefix visit: a visit that stops early reads little. */
@@ -33,14 +24,9 @@ export interface CleanEntryTracker {
   add(column: StateColumn<readonly KeyPart[], Value>, key: readonly KeyPart[], value: Value): CleanSlot;
 }
 
-/** The value an overlay leaf stands for: a clean entry's slot holds it, anything else is the value (or a mark). */
+/** The value an overlay leaf stands for: a clean slot's, or an unpersisted write's (undefined for a deletion). */
 function leafValue(leaf: Value | undefined): Value | undefined {
-  return leaf instanceof CleanSlot ? leaf.value : leaf;
-}
-
-/** The clean slot a write replaces, which its persisting empties (see CleanSlot). */
-function replacedSlot(previous: Value | undefined): CleanSlot | undefined {
-  return previous instanceof CleanSlot ? previous : undefined;
+  return leaf === undefined ? undefined : (leaf as unknown as CleanSlot | StateWrite).value;
 }
 
 /**
@@ -103,25 +89,23 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   put(key: K, value: V): void {
     this.checkKeyLength(key);
     if (value === undefined) throw new TypeError(`Expected a value to put into column '${this.name}', but got undefined (use delete)`);
-    // Encoding the key first: a key part RocksDB cannot order throws before anything changes.
-    const encodedKey = encodeKey(this.keyPrefix, key);
-    const keyCopy = key.slice();
-    const previous = this.overlay.set(keyCopy, value);
+    // A key part RocksDB cannot order throws before anything changes; the key is encoded only if it is persisted.
+    checkKeyParts(key);
+    const write = new StateWrite(this, this.overlay, key.slice(), value);
+    const previous = this.overlay.set(write.parts, write as unknown as Value);
     // Whether RocksDB has the key matters only when the window ends with a delete; rather than a read on every put,
     // an unknown key counts as existing (a delete of an absent key costs little). A key the overlay marks deleted
     // was known to exist.
-    const existedBefore = previous !== undefined || !(this.isComplete(key) || this.knownAbsent(encodedKey));
-    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, value, existedBefore, null, replacedSlot(previous));
+    write.existedBefore = previous !== undefined || !(this.isComplete(key) || this.knownAbsent(key));
+    this.transactions.recordWrite(write, previous);
   }
 
   delete(...key: K): void {
     this.checkKeyLength(key);
-    const encodedKey = encodeKey(this.keyPrefix, key);
-    if (this.read(key, encodedKey) === undefined) return;
-    const keyCopy = key.slice();
-    const mark = newDeletedMark();
-    const previous = this.overlay.set(keyCopy, mark);
-    this.transactions.recordWrite(this, this.overlay, keyCopy, previous, encodedKey, null, true, mark, replacedSlot(previous));
+    checkKeyParts(key);
+    if (this.read(key) === undefined) return;
+    const write = new StateWrite(this, this.overlay, key.slice(), undefined);
+    this.transactions.recordWrite(write, this.overlay.set(write.parts, write as unknown as Value));
   }
 
   forEachWithPrefix(prefix: KeyPart[], visitor: (value: V, key: K) => boolean | void): void {
@@ -153,15 +137,14 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
    * as a clean entry (unless written again since), counted for eviction.
    */
   settle(write: StateWrite): void {
-    const { parts: key, key: encodedKey, value } = write;
+    const { parts: key, value } = write;
     write.replaced?.empty();
     const start = this.scanStarts.get(key[0]);
-    if (value !== null && start !== undefined && encodedKey.compare(start) < 0) this.scanStarts.set(key[0], encodedKey);
+    if (value !== undefined && start !== undefined && write.key.compare(start) < 0) this.scanStarts.set(key[0], write.key);
     // RocksDB has the key now: an "absent" mark from an earlier read would hide it once its entry leaves memory.
-    if (value !== null && this.marksAbsent) this.cache.delete(encodedKey.toString('latin1'));
-    const inOverlay = this.overlay.get(key);
-    if (inOverlay !== (value ?? write.mark)) return;
-    if (value === null) {
+    if (value !== undefined && this.marksAbsent) this.cache.delete(write.key.toString('latin1'));
+    if (this.overlay.get(key) !== (write as unknown as Value)) return;
+    if (value === undefined) {
       // No "absent" mark in the cache: deleted keys are almost never read again (instance, job and variable keys are
       // not reused), and marking each one pushed live entries out of the cache. Closed-loop maximum +9 % without it
       // (alternating runs, 2,670/s against 2,450/s); a later read goes to RocksDB, which holds the deletion by now.
@@ -169,6 +152,10 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
       return;
     }
     this.overlay.restore(key, this.cleanEntries.add(this as unknown as StateColumn<readonly KeyPart[], Value>, key, value) as unknown as Value);
+  }
+
+  encodeKey(parts: readonly KeyPart[]): Buffer {
+    return encodeKey(this.keyPrefix, parts);
   }
 
   /** Drops a clean entry from memory (it stays in RocksDB); its prefix is no longer complete in memory. */
@@ -185,16 +172,16 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
   }
 
   /** True when the cache knows RocksDB lacks the key (no disk read). */
-  private knownAbsent(encodedKey: Buffer): boolean {
-    return this.marksAbsent && this.cache.get(encodedKey.toString('latin1')) === ABSENT;
+  private knownAbsent(key: readonly KeyPart[], encodedKey?: Buffer): boolean {
+    return this.marksAbsent && this.cache.get((encodedKey ?? encodeKey(this.keyPrefix, key)).toString('latin1')) === ABSENT;
   }
 
-  private read(key: readonly KeyPart[], encodedKey?: Buffer): Value | undefined {
+  private read(key: readonly KeyPart[]): Value | undefined {
     const pending = this.overlay.get(key);
-    if (pending !== undefined) return isDeletedMark(pending) ? undefined : leafValue(pending);
+    if (pending !== undefined) return leafValue(pending);
     if (this.isComplete(key)) return undefined;
-    const encoded = encodedKey ?? encodeKey(this.keyPrefix, key);
-    if (this.knownAbsent(encoded)) return undefined;
+    const encoded = encodeKey(this.keyPrefix, key);
+    if (this.knownAbsent(key, encoded)) return undefined;
     const stored = this.database._getManySync([encoded], {})[0];
     if (stored === undefined) {
       this.marksAbsent = true;

@@ -124,6 +124,33 @@ describe('StateStore reads and writes', () => {
     expect(reopened.persistedPosition).toBe(3);
   });
 
+  it('persists a window whose keys are written again after it, a rolled-back rewrite, and null as a value', async () => {
+    // given a key written in two windows, a rewrite rolled back, and a null value
+    const directory = await newDirectory();
+    const store = await openStore(directory);
+    const flags = store.column<[bigint], Value>('flags', 1);
+    flags.put([1n], 'first');
+    flags.put([2n], null);
+    flags.put([3n], 'kept');
+    store.commitTransaction(1);
+    flags.put([1n], 'second');
+    flags.delete(3n);
+    store.commitTransaction(2);
+    flags.put([1n], 'rolled back');
+    flags.delete(2n);
+    store.rollbackTransaction();
+
+    // when only the first window is persisted before the store closes
+    await store.persist(1);
+    await store.close();
+    const reopened = await openStore(directory);
+    const reopenedFlags = reopened.column<[bigint], Value>('flags', 1);
+
+    // then RocksDB holds that window's values, the null one included
+    expect([reopenedFlags.get(1n), reopenedFlags.get(2n), reopenedFlags.has(2n), reopenedFlags.get(3n)]).toEqual(['first', null, true, 'kept']);
+    expect(reopened.persistedPosition).toBe(1);
+  });
+
   it('rejects keys of the wrong length and positions that do not increase', async () => {
     const store = await openStore(await newDirectory());
     const column = store.column<[bigint, bigint], number>('pairs', 2);

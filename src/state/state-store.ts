@@ -214,12 +214,12 @@ export class StateStore {
     if (count === 0) return;
     const sealed = this.transactions.sealedTransactions(count);
     const batch = this.database.batch();
-    const writes = [...coalesceWrites(sealed)];
+    const position = sealed[count - 1].position;
+    const writes = coalesceWrites(sealed, position);
     for (const write of writes) {
-      if (write.value !== null) batch.put(write.key, encodeValueCopy(write.value));
+      if (write.value !== undefined) batch.put(write.key, encodeValueCopy(write.value));
       else if (write.existedBefore) batch.del(write.key);
     }
-    const position = sealed[count - 1].position;
     batch.put(POSITION_KEY, encodeValue(position));
     await batch.write();
     for (const write of writes) write.column.settle(write);
@@ -251,19 +251,14 @@ function closedError(directory: string): StateError {
 /**
  * The net effect of a window of transactions, one write per key: the last value, whether the key existed before
  * the window, and the clean slot the window replaced. A key created and deleted inside the window needs no write at
- * all.
+ * all. Each write knows the next write of its key (StateWrite.supersededBy), so this takes no lookup per write.
  */
-function coalesceWrites(sealed: readonly SealedTransaction[]): Iterable<StateWrite> {
-  const byKey = new Map<string, StateWrite>();
+function coalesceWrites(sealed: readonly SealedTransaction[], upToPosition: number): StateWrite[] {
+  const lastWrites: StateWrite[] = [];
   for (const { writes } of sealed) {
-    for (const write of writes) {
-      const id = write.key.toString('latin1');
-      const first = byKey.get(id);
-      // Only a key's first write in the window can replace a clean slot: later ones replace its unpersisted value.
-      byKey.set(id, first ? { ...write, existedBefore: first.existedBefore, replaced: first.replaced } : write);
-    }
+    for (const write of writes) if (!write.supersededIn(upToPosition)) lastWrites.push(write);
   }
-  return byKey.values();
+  return lastWrites;
 }
 
 /** One writer reused for every value: encoding is on the hot path, and the result is copied out at once. */

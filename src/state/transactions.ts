@@ -1,5 +1,5 @@
 import type { Value } from '../protocol/index.js';
-import type { CleanSlot } from './clean-entries.js';
+import { CleanSlot } from './clean-entries.js';
 import type { ColumnTrie, PreviousSlot } from './column-trie.js';
 import type { KeyPart } from './types.js';
 
@@ -8,35 +8,62 @@ export interface SettlingColumn {
   settle(write: StateWrite): void;
   /** The transaction that made a prefix complete in memory rolled back (see StateColumn.loadPrefix). */
   forgetComplete(firstPart: KeyPart): void;
+  /** The key as RocksDB stores it. */
+  encodeKey(parts: readonly KeyPart[]): Buffer;
 }
 
+/** The position of a write whose transaction is still open: no persist window reaches it. */
+const UNCOMMITTED = Number.MAX_SAFE_INTEGER;
+
 /**
- * One write of a committed transaction: the encoded key, the value (null deletes), and whether the key existed
- * before the write. Values are encoded only when persisted, and only the last write of a key in a persisted window
- * is encoded, so short-lived entries (an element instance that starts and ends between two fsyncs) cost nothing.
+ * One write (value undefined deletes), and the overlay's slot for its key until a later write or its persisting replaces
+ * it: a slot holding a write is the key's unpersisted value (or deletion), so the write itself is the undo entry, the
+ * deletion mark and the link to the next write of the key. Values are encoded only when persisted, and only the last
+ * write of a key in a persisted window is, so short-lived entries (an element instance that starts and ends between
+ * two persists) cost neither a value nor a key encoding.
  */
-export interface StateWrite {
-  key: Buffer;
-  value: Value | null;
-  existedBefore: boolean;
-  column: SettlingColumn;
-  parts: readonly KeyPart[];
-  /** A deletion's mark in the overlay (null for a put): the one its settling may remove. */
-  mark: Value | null;
+export class StateWrite {
+  /** The position of the transaction that made it, once committed. */
+  position = UNCOMMITTED;
+  /** The next write of the key: a persist window holding both writes persists only the later (see supersededIn). */
+  supersededBy: StateWrite | undefined = undefined;
+  /** What the slot held before, while the transaction is open (a rollback puts it back). */
+  previous: PreviousSlot = undefined;
+  /** Whether RocksDB may hold the key before this write: a deletion of a key it never held needs no write. */
+  existedBefore = true;
   /** The clean slot this write replaced in the overlay: emptied once the write is persisted. */
-  replaced: CleanSlot | undefined;
+  replaced: CleanSlot | undefined = undefined;
+  private encodedKey: Buffer | undefined = undefined;
+
+  constructor(
+    readonly column: SettlingColumn,
+    readonly trie: ColumnTrie,
+    readonly parts: readonly KeyPart[],
+    readonly value: Value | undefined,
+  ) {}
+
+  /** The key as RocksDB stores it, encoded on first use. */
+  get key(): Buffer {
+    return (this.encodedKey ??= this.column.encodeKey(this.parts));
+  }
+
+  /**
+   * True when a later write of the key is persisted in the same window (up to upToPosition): this one then needs no
+   * write, and hands the later one what RocksDB held before it and the clean slot it replaced.
+   */
+  supersededIn(upToPosition: number): boolean {
+    const next = this.supersededBy;
+    if (next === undefined || next.position > upToPosition) return false;
+    next.existedBefore = this.existedBefore;
+    next.replaced = this.replaced;
+    return true;
+  }
 }
 
 /** A committed transaction waiting to be persisted: its log position and its writes in order. */
 export interface SealedTransaction {
   position: number;
   writes: readonly StateWrite[];
-}
-
-interface UndoEntry {
-  trie: ColumnTrie;
-  key: readonly KeyPart[];
-  previous: PreviousSlot;
 }
 
 const NO_WRITES: readonly StateWrite[] = Object.freeze([]);
@@ -46,7 +73,6 @@ const NO_WRITES: readonly StateWrite[] = Object.freeze([]);
  * the engine calls it for every write of every command.
  */
 export class Transactions {
-  private undoLog: UndoEntry[] = [];
   private rollbackNotes: { column: SettlingColumn; firstPart: KeyPart }[] = [];
   private writes: StateWrite[] = [];
   /**
@@ -74,20 +100,12 @@ export class Transactions {
     return this.sealedWriteCountValue;
   }
 
-  /** Records a write of the open transaction (value null deletes) and how to undo it in the overlay. */
-  recordWrite(
-    column: SettlingColumn,
-    trie: ColumnTrie,
-    key: readonly KeyPart[],
-    previous: PreviousSlot,
-    encodedKey: Buffer,
-    value: Value | null,
-    existedBefore: boolean,
-    mark: Value | null = null,
-    replaced: CleanSlot | undefined = undefined,
-  ): void {
-    this.undoLog.push({ trie, key, previous });
-    this.writes.push({ key: encodedKey, value, existedBefore, column, parts: key, mark, replaced });
+  /** Records a write of the open transaction, which the overlay holds now in place of previous. */
+  recordWrite(write: StateWrite, previous: PreviousSlot): void {
+    write.previous = previous;
+    if (previous instanceof StateWrite) previous.supersededBy = write;
+    else if (previous instanceof CleanSlot) write.replaced = previous;
+    this.writes.push(write);
   }
 
   /** Tells the column, should the open transaction roll back, that the prefix is not complete in memory. */
@@ -99,6 +117,11 @@ export class Transactions {
     if (!Number.isSafeInteger(position) || position <= this.lastCommittedPosition) {
       throw new RangeError(`Expected to commit a transaction at a position after ${this.lastCommittedPosition}, but got ${position}`);
     }
+    for (const write of this.writes) {
+      write.position = position;
+      // The undo is done with: a slot's history must not stay reachable through the writes that followed.
+      write.previous = undefined;
+    }
     this.sealed.push({ position, writes: this.writes.length === 0 ? NO_WRITES : this.writes });
     this.sealedWriteCountValue += this.writes.length;
     this.lastCommittedPosition = position;
@@ -106,9 +129,10 @@ export class Transactions {
   }
 
   rollback(): void {
-    for (let index = this.undoLog.length - 1; index >= 0; index--) {
-      const { trie, key, previous } = this.undoLog[index];
-      trie.restore(key, previous);
+    for (let index = this.writes.length - 1; index >= 0; index--) {
+      const { trie, parts, previous } = this.writes[index];
+      trie.restore(parts, previous);
+      if (previous instanceof StateWrite) previous.supersededBy = undefined;
     }
     for (const { column, firstPart } of this.rollbackNotes) column.forgetComplete(firstPart);
     this.reset();
@@ -132,7 +156,6 @@ export class Transactions {
   }
 
   private reset(): void {
-    if (this.undoLog.length > 0) this.undoLog = [];
     if (this.writes.length > 0) this.writes = [];
     if (this.rollbackNotes.length > 0) this.rollbackNotes = [];
   }
