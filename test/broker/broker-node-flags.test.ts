@@ -5,7 +5,8 @@ import { BrokerProcess } from '../support/broker-process.js';
 
 /**
  * `tributary broker` starts Node again in place with its own flags (fewer V8 helper threads than Node's default, no
- * allocation-site pretenuring); flags the operator gave are kept. What `ps` shows is the proof.
+ * allocation-site pretenuring, a larger initial old generation); flags the operator gave are kept. What `ps` shows
+ * is the proof.
  */
 
 const canReplaceProcess = typeof (process as unknown as { execve?: unknown }).execve === 'function';
@@ -26,9 +27,10 @@ describe('Node flags of the broker', () => {
   });
 
   it('adds only the flags not given, the last pool size winning as in Node', () => {
-    expect(brokerNodeFlags([], 2)).toEqual(['--v8-pool-size=1', '--no-allocation-site-pretenuring']);
-    expect(brokerNodeFlags(['--v8-pool-size=3', '--allocation-site-pretenuring'], 2)).toEqual([]);
+    expect(brokerNodeFlags([], 2)).toEqual(['--v8-pool-size=1', '--no-allocation-site-pretenuring', '--initial-old-space-size=256']);
+    expect(brokerNodeFlags(['--v8-pool-size=3', '--allocation-site-pretenuring', '--initial-old-space-size=64'], 2)).toEqual([]);
     expect(brokerNodeFlags(['--max-old-space-size=512', '--v8-pool-size', '2'], 8)).toEqual(['--no-allocation-site-pretenuring']);
+    expect(brokerNodeFlags(['--initial_heap_size=100', '--no-allocation-site-pretenuring'], 4)).toEqual(['--v8-pool-size=2']);
     expect(givenV8PoolSize(['--v8-pool-size=3', '--v8-pool-size=6'])).toBe(6);
     expect(givenV8PoolSize(['--trace-gc'])).toBeUndefined();
   });
@@ -39,7 +41,7 @@ describe('Node flags of the broker', () => {
     const commandLine = commandLineOf(broker.pid);
     expect(commandLine).toContain('broker');
     if (canReplaceProcess) {
-      expect(commandLine).toEqual(expect.arrayContaining([`--v8-pool-size=${recommendedV8PoolSize()}`, '--no-allocation-site-pretenuring']));
+      expect(commandLine).toEqual(expect.arrayContaining([`--v8-pool-size=${recommendedV8PoolSize()}`, '--no-allocation-site-pretenuring', '--initial-old-space-size=256']));
     } else {
       // Node before 22.15 cannot replace a process: the broker keeps Node's defaults rather than running twice.
       expect(commandLine.some((word) => word.startsWith('--v8-pool-size') || word.endsWith('pretenuring'))).toBe(false);
