@@ -184,9 +184,9 @@ export class SegmentedLog {
   }
 
   /**
-   * Deletes compacted segments paced, at most COMPACTION_BUSY_FRACTION_MAX of the time: each unlink took ~17 ms here
-   * (an 18 MB segment), and a snapshot that deleted 70 of them back to back (1.4 s) raised that second's p99 from
-   * ~20 to 50-70 ms for the commands being processed meanwhile. A closing log deletes the rest without pauses.
+   * Deletes compacted segments paced, at most COMPACTION_BUSY_FRACTION_MAX of the time: a segment's deletion took
+   * ~17 ms here, and a snapshot that deleted 70 of them back to back (1.4 s) raised the p99 of the commands processed
+   * meanwhile from ~20 to 50-70 ms. A closing log deletes the rest without pauses.
    */
   private deleteCompacted(removed: Segment[]): Promise<void> {
     const pacer = new Pacer(COMPACTION_BUSY_FRACTION_MAX);

@@ -16,11 +16,11 @@ export interface SettlingColumn {
 const UNCOMMITTED = Number.MAX_SAFE_INTEGER;
 
 /**
- * One write (value undefined deletes), and the overlay's slot for its key until a later write or its persisting replaces
- * it: a slot holding a write is the key's unpersisted value (or deletion), so the write itself is the undo entry, the
- * deletion mark and the link to the next write of the key. Values are encoded only when persisted, and only the last
- * write of a key in a persisted window is, so short-lived entries (an element instance that starts and ends between
- * two persists) cost neither a value nor a key encoding.
+ * One write (value undefined deletes), and the overlay's slot for its key until a later write or its persisting
+ * replaces it: a slot holding a write is the key's unpersisted value (or deletion), so the write itself is the undo
+ * entry, the deletion mark and the link to the next write of the key. Values are encoded only when persisted, and
+ * only the last write of a key in a persisted window is, so short-lived entries (an element instance that starts and
+ * ends between two persists) cost neither a value nor a key encoding.
  */
 export class StateWrite {
   /** The position of the transaction that made it, once committed. */
