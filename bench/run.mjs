@@ -4,7 +4,6 @@
 // `RESULT pi_per_s=N p99_ms=N log_vs_kafka=R` last. Options: --quick, --only throughput,overload,kafka,camunda7,scale,profile,
 // --repeats N (each scenario N times instead of 3: `--only overload --repeats 1` is one full-length overload run).
 /* global console, process -- Node's: the repository's ESLint config declares no globals for .mjs files. */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +17,7 @@ import { cleanUp, machineCpuSeconds, removeDirectory, sleep, temporaryDirectory 
 import { renderResults, resultLine } from './lib/report.mjs';
 import { measureLatency, measureLogVsKafka, measureScale, measureThroughput, profileBroker } from './lib/scenarios.mjs';
 import { spread } from './lib/stats.mjs';
-import { brokerNodePath, buildTools, codeVersion, deploy, startBroker, stopBroker } from './lib/tributary.mjs';
+import { brokerNodeVersion, buildTools, codeVersion, deploy, startBroker, stopBroker } from './lib/tributary.mjs';
 import { say } from './lib/say.mjs';
 
 const SCENARIOS = ['throughput', 'overload', 'kafka', 'camunda7', 'scale', 'profile'];
@@ -104,8 +103,7 @@ async function main() {
   }
   say(`${settings.quick ? 'quick' : 'full'} run on ${results.machine.cpuModel} x${results.machine.logicalCores}, Node ${results.machine.node}`);
   await buildTools();
-  const brokerNodeVersion = execFileSync(brokerNodePath(), ['--version'], { encoding: 'utf8' }).trim();
-  if (brokerNodeVersion !== results.machine.node) results.machine.node = `${brokerNodeVersion} (brokers and the log benchmark; the benchmark itself: ${results.machine.node})`;
+  if (brokerNodeVersion() !== results.machine.node) results.machine.node = `${brokerNodeVersion()} (brokers and the log benchmark; the benchmark itself: ${results.machine.node})`;
   results.code = codeVersion();
   const { scenarios } = results;
 

@@ -1,6 +1,6 @@
 import { decodeValue, type Value } from '../protocol/index.js';
 import type { CleanSlot } from './clean-entries.js';
-import type { ColumnTrie } from './column-trie.js';
+import type { ColumnTrie, PreviousSlot } from './column-trie.js';
 import { checkKeyParts, decodeKeyParts, encodeKey } from './key-codec.js';
 import type { RocksDatabase } from './rocksdb.js';
 import { StateWrite, type Transactions } from './transactions.js';
@@ -91,7 +91,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     if (value === undefined) throw new TypeError(`Expected a value to put into column '${this.name}', but got undefined (use delete)`);
     // A key part RocksDB cannot order throws before anything changes; the key is encoded only if it is persisted.
     checkKeyParts(key);
-    const write = new StateWrite(this, this.overlay, key.slice(), value);
+    const write = new StateWrite(this, key.slice(), value);
     const previous = this.overlay.set(write.parts, write as unknown as Value);
     // Whether RocksDB has the key matters only when the window ends with a delete; rather than a read on every put,
     // an unknown key counts as existing (a delete of an absent key costs little). A key the overlay marks deleted
@@ -104,7 +104,7 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
     this.checkKeyLength(key);
     checkKeyParts(key);
     if (this.read(key) === undefined) return;
-    const write = new StateWrite(this, this.overlay, key.slice(), undefined);
+    const write = new StateWrite(this, key.slice(), undefined);
     this.transactions.recordWrite(write, this.overlay.set(write.parts, write as unknown as Value));
   }
 
@@ -156,6 +156,10 @@ export class StateColumn<K extends readonly KeyPart[], V extends Value> implemen
 
   encodeKey(parts: readonly KeyPart[]): Buffer {
     return encodeKey(this.keyPrefix, parts);
+  }
+
+  restoreSlot(parts: readonly KeyPart[], previous: PreviousSlot): void {
+    this.overlay.restore(parts, previous);
   }
 
   /** Drops a clean entry from memory (it stays in RocksDB); its prefix is no longer complete in memory. */

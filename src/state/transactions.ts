@@ -1,6 +1,6 @@
 import type { Value } from '../protocol/index.js';
 import { CleanSlot } from './clean-entries.js';
-import type { ColumnTrie, PreviousSlot } from './column-trie.js';
+import type { PreviousSlot } from './column-trie.js';
 import type { KeyPart } from './types.js';
 
 /** What a write needs from its column once persisted, or when its transaction rolls back (StateColumn implements it). */
@@ -10,6 +10,8 @@ export interface SettlingColumn {
   forgetComplete(firstPart: KeyPart): void;
   /** The key as RocksDB stores it. */
   encodeKey(parts: readonly KeyPart[]): Buffer;
+  /** Puts back what the overlay's slot for the key held before a write (a rollback). */
+  restoreSlot(parts: readonly KeyPart[], previous: PreviousSlot): void;
 }
 
 /** The position of a write whose transaction is still open: no persist window reaches it. */
@@ -37,7 +39,6 @@ export class StateWrite {
 
   constructor(
     readonly column: SettlingColumn,
-    readonly trie: ColumnTrie,
     readonly parts: readonly KeyPart[],
     readonly value: Value | undefined,
   ) {}
@@ -130,8 +131,8 @@ export class Transactions {
 
   rollback(): void {
     for (let index = this.writes.length - 1; index >= 0; index--) {
-      const { trie, parts, previous } = this.writes[index];
-      trie.restore(parts, previous);
+      const { column, parts, previous } = this.writes[index];
+      column.restoreSlot(parts, previous);
       if (previous instanceof StateWrite) previous.supersededBy = undefined;
     }
     for (const { column, firstPart } of this.rollbackNotes) column.forgetComplete(firstPart);
